@@ -1,0 +1,151 @@
+"""The ``market-sim`` command: argument parsing only; everything else is the Python API."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from market_sim.errors import ScenarioError
+
+EXIT_USAGE = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="market-sim",
+        description="Agent-based simulation of the foundation-model (LLM) market.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser(
+        "run",
+        help="run one scenario and write its results",
+        description="Run a scenario (default: the embedded default) and write timeseries, manifest, "
+        "resolved scenario and figures to outputs/runs/<name>/.",
+    )
+    p.add_argument("scenario", nargs="?", help="scenario TOML file (default: the embedded default)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a dotted key, e.g. --set vendors.meta.openness=always_closed (repeatable)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument("--months", type=int, help="number of months to simulate (default: the scenario's)")
+    p.add_argument("--out", type=Path, help="output folder (default: outputs/runs/<scenario name>-seed<N>)")
+    p.add_argument("--csv", action="store_true", help="also write timeseries.csv")
+    p.add_argument("--plugin", action="append", default=[], metavar="FILE.py",
+                   help="a Python file of your own strategies to import before running (repeatable)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("strategies", help="list the registered strategies and their parameters",
+                       description="List every strategy slot, the strategies registered for it and their parameters.")
+    p.add_argument("--plugin", action="append", default=[], metavar="FILE.py", help="import your strategies first")
+    p.set_defaults(func=cmd_strategies)
+
+    p = sub.add_parser("scenario", help="print the resolved scenario as TOML",
+                       description="Validate a scenario (with overrides) and print it as complete TOML.")
+    p.add_argument("scenario", nargs="?", help="scenario TOML file (default: the embedded default)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
+                   help="override a dotted key (repeatable)")
+    p.add_argument("--plugin", action="append", default=[], metavar="FILE.py", help="import your strategies first")
+    p.set_defaults(func=cmd_scenario)
+    return parser
+
+
+def load_plugins(paths: list[str]) -> None:
+    """Import user strategy files given on the command line (never from a scenario)."""
+    import importlib.util
+
+    for path in paths:
+        file = Path(path)
+        if not file.is_file():
+            raise ScenarioError(f"--plugin {path!r}: no such file")
+        spec = importlib.util.spec_from_file_location(f"market_sim_plugin_{file.stem}", file)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+
+
+def resolve_scenario(args):
+    from market_sim.scenario import Scenario, parse_assignment
+
+    load_plugins(args.plugin)
+    scenario = Scenario.load(args.scenario) if args.scenario else Scenario.default()
+    overrides = dict(parse_assignment(a) for a in args.overrides)
+    if getattr(args, "months", None) is not None:
+        overrides["run.months"] = args.months
+    return scenario.with_overrides(overrides) if overrides else scenario
+
+
+def cmd_run(args) -> int:
+    from market_sim.results import run
+
+    scenario = resolve_scenario(args)
+    name = Path(args.scenario).stem if args.scenario else "default"
+    out = args.out or Path("outputs") / "runs" / f"{name}-seed{args.seed}"
+    result = run(scenario, seed=args.seed)
+    result.save(out, csv=args.csv, command=sys.argv)
+    print(format_summary(result))
+    print(f"\nwrote {out}/ (timeseries.parquet, manifest.json, scenario.toml, adoption.png, prices.png)")
+    return 0
+
+
+def format_summary(result) -> str:
+    import pandas as pd
+
+    ts = result.timeseries
+    last = ts.iloc[-1]
+    table = result.vendors[["name", "open_weights", "share", "price_usd_per_mtok", "profit_usd_per_month"]].copy()
+    table.columns = ["vendor", "open", "token share", "price $/Mtok", "profit $M/month"]
+    table["profit $M/month"] = table["profit $M/month"] / 1e6
+    with pd.option_context("display.float_format", "{:,.3f}".format, "display.width", 120):
+        lines = [
+            f"market_sim: {len(ts)} months to {last['date']}, seed {result.seed}, "
+            f"scenario {result.scenario.hash}, {result.wall_seconds:.2f} s",
+            "",
+            table.to_string(index=False),
+            "",
+            f"open-weight token share        {last['share_open']:.3f}",
+            f"closed API price               {last['price_closed']:.3f} $/Mtok",
+            f"open effective cost            {last['price_open']:.3f} $/Mtok",
+            f"closed margin (Lerner)         {last['margin_closed']:.3f}",
+            f"open lag behind closed         {last['lag_months']:.1f} months",
+            f"value share of applications    {last['value_share_applications']:.3f}",
+            f"HHI (token shares)             {last['hhi']:.3f}",
+        ]
+    return "\n".join(lines)
+
+
+def cmd_strategies(args) -> int:
+    from market_sim.schema import STRATEGY_SLOTS
+    from market_sim.strategies.registry import lookup, names
+
+    load_plugins(args.plugin)
+    for slot in STRATEGY_SLOTS:
+        print(f"[{slot}]")
+        for name in names(slot):
+            cls = lookup(slot, name)
+            params = ", ".join(f"{k}={v!r}" for k, v in cls.defaults().items()) or "no parameters"
+            doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+            print(f"  {name:<18} {params}\n  {'':<18} {doc}")
+    return 0
+
+
+def cmd_scenario(args) -> int:
+    print(resolve_scenario(args).to_toml(), end="")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ScenarioError as exc:
+        print(f"market-sim: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("market-sim: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

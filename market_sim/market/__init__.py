@@ -1,0 +1,1 @@
+"""Market mechanisms: the option table, developer demand, the labour market, accounting."""

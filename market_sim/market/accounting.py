@@ -1,0 +1,126 @@
+"""Process 7: accounting. Tokens served, payments, revenues by layer, costs, profits, cash,
+exits (C4, C6, C12, C18, C19, C21, C24).
+
+Money flows, USD per month at real-population scale (simulated sums x population weight):
+
+- a developer on option o pays ``cost_io`` (see :mod:`market_sim.market.demand`) to the
+  vendor (API: revenue_api; paid service on open weights: revenue_service, C12), to a
+  third-party host (revenue_host, C19), or to infrastructure when self-hosting (spend_selfhost);
+- providers pay serving cost ``c_o x tokens``; hosts keep the markup (host_margin);
+- complement revenue (C6, C18, C24) of vendor v:
+  ``R_v(t) = R_v0 (1+g)^(t/12) max(0, 1 - e_v gap_v + w_v eco_v)``, gap_v = released frontier
+  minus the best model v can use (its own, any open model, or a rival's closed model minus the
+  dependency penalty, C6), eco_v = token share of v's open-weight options;
+- application value V = sum of V_io; developer surplus = V - payments - switching costs paid;
+  value_share_applications = surplus / V (C19).
+
+A vendor whose cash turns negative draws on its remaining funding; if that is not enough it
+exits (C21).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from market_sim.market.demand import value_and_payment
+from market_sim.market.options import HOST, SELF, VENDOR
+
+
+@dataclass
+class MarketLedger:
+    """This month's market-wide flows, USD per month (real scale) unless stated."""
+
+    tokens: np.ndarray  # Mtok per option id
+    payments: np.ndarray  # USD per option id
+    serving_cost: np.ndarray  # USD per option id
+    application_value: float
+    switching_usd: float
+    spend_selfhost: float
+    revenue_host: float
+    host_margin: float
+    developer_surplus: float
+
+    @property
+    def total_payments(self) -> float:
+        return float(self.payments.sum())
+
+
+def accounting(model, switching_usd_sim: float) -> MarketLedger:
+    dev, opts, t, weight = model.developers, model.options, model.month, model.developer_weight
+    on = np.flatnonzero(dev.option >= 0)
+    opt = dev.option[on]
+    n_opts = len(opts)
+    value, payment = value_and_payment(dev, on, opts, model.choice_params(), opt[:, None])
+    value, payment = value[:, 0], payment[:, 0]
+    volume = dev.volume_mtok[on] * model.choice_params().volume_factor
+    tokens = np.bincount(opt, weights=volume, minlength=n_opts) * weight
+    payments = np.bincount(opt, weights=payment, minlength=n_opts) * weight
+    serving = opts.cost * tokens
+    serving[opts.mode == SELF] = 0.0  # self-hosters' compute is inside their payment
+    vendor_hosted = opts.mode == VENDOR
+    for v in model.vendors:
+        mine = vendor_hosted & (opts.vendor == v.index)
+        v.ledger.revenue_api = float(payments[mine & ~opts.open].sum())
+        v.ledger.revenue_service = float(payments[mine & opts.open].sum())
+        v.ledger.serving_cost = float(serving[mine].sum())
+        v.ledger.tokens_mtok = float(tokens[opts.vendor == v.index].sum())
+    complement_revenue(model, tokens)
+    host = opts.mode == HOST
+    application_value = float(value.sum()) * weight
+    switching = switching_usd_sim * weight
+    total_paid = float(payments.sum())
+    ledger = MarketLedger(
+        tokens=tokens,
+        payments=payments,
+        serving_cost=serving,
+        application_value=application_value,
+        switching_usd=switching,
+        spend_selfhost=float(payments[opts.mode == SELF].sum()),
+        revenue_host=float(payments[host].sum()),
+        host_margin=float(payments[host].sum() - serving[host].sum()),
+        developer_surplus=application_value - total_paid - switching,
+    )
+    settle(model)
+    return ledger
+
+
+def usable_capability(model, v) -> float:
+    """The best model vendor v can build its complement on (C6): its own release, any open
+    model, or a rival's closed model less the dependency penalty."""
+    opts = model.options
+    own = v.best_released
+    avail = opts.available
+    open_best = np.nanmax(opts.kappa[avail & opts.open], initial=-np.inf)
+    rival_closed = avail & ~opts.open & (opts.vendor != v.index)
+    closed_best = np.nanmax(opts.kappa[rival_closed], initial=-np.inf)
+    return max(own, open_best, closed_best - model.cfg["market"]["complement_dependency_penalty"])
+
+
+def complement_revenue(model, tokens: np.ndarray) -> None:
+    opts = model.options
+    frontier = np.nanmax(opts.kappa[opts.available], initial=-np.inf)
+    total = tokens.sum()
+    for v in model.vendors:
+        base = v.complement_base_usd(model.month)
+        if base <= 0:
+            v.ledger.revenue_complement = 0.0
+            continue
+        gap = max(frontier - usable_capability(model, v), 0.0) if np.isfinite(frontier) else 0.0
+        eco = tokens[(opts.vendor == v.index) & opts.open].sum() / total if total > 0 else 0.0
+        factor = 1.0 - v.cfg["complement_capability_elasticity"] * gap + v.cfg["complement_ecosystem_weight"] * eco
+        v.ledger.revenue_complement = base * max(factor, 0.0)
+
+
+def settle(model) -> None:
+    """Cash += profit; draw on funding when cash is negative; exit if still negative (C21)."""
+    for v in model.vendors:
+        if v.exited:
+            continue
+        v.cash_usd += v.ledger.profit
+        if v.cash_usd < 0:
+            v.raise_funds(-v.cash_usd)
+        if v.cash_usd < 0:
+            v.exit(model.month)
+        (v.payoff_open if v.is_open else v.payoff_closed).append(v.ledger.profit)

@@ -1,0 +1,50 @@
+"""The open-model community (C5, C10, C14): contributions, community stock, forks.
+
+Each month every developer on an open-weight option contributes with probability
+``propensity_i x strength`` (C10). Vendor v's contribution flow, scale-free so that it does
+not depend on the simulated population size, is
+
+    F_v = contributors_v / active developers + w_R s (academia skill share) x open share_v
+
+(community researchers work on open models in proportion to their usage). The stock
+``S_v <- (1 - delta) S_v + F_v`` saturates as ``phi_v = S_v / (S_v + S_half)``, which cuts
+the serving cost of v's open models (C5) and raises their effective capability for
+fine-tuning users (C14) in :func:`market_sim.market.options.build_options`. A contribution is
+a published derivative model (a fork) with probability ``fork_share`` (C14).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def community(model) -> None:
+    cfg = model.cfg["community"]
+    dev, opts, rng, t = model.developers, model.options, model.rng, model.month
+    n_v = len(model.vendors)
+    active = dev.entry_month <= t
+    n_active = max(int(active.sum()), 1)
+    on = dev.option >= 0
+    opt = np.maximum(dev.option, 0)
+    open_adopter = on & opts.open[opt]
+    rate = np.minimum(dev.contribution_propensity * cfg["strength"], 1.0)
+    contributes = open_adopter & (rng.random(len(dev)) < rate)
+    dev.contributions += contributes
+    by_vendor = np.bincount(opts.vendor[opt[contributes]], minlength=n_v)
+    res = model.researchers
+    skill_total = res.skill.sum() if len(res) else 0.0
+    academia_share = res.capacity()[res.academia] / skill_total if skill_total > 0 else 0.0
+    open_share = model.last_open_share
+    flow = by_vendor / n_active + cfg["researcher_weight"] * cfg["strength"] * academia_share * open_share
+    forks = rng.binomial(by_vendor, cfg["fork_share"])
+    for v in model.vendors:
+        v.community_stock = (1.0 - cfg["depreciation"]) * v.community_stock + flow[v.index]
+        v.forks += forks[v.index] * model.developer_weight
+    model.flow_history.append(flow)
+
+
+def saturation(model) -> np.ndarray:
+    """phi_v = min(1, strength x S_v / (S_v + S_half)), per vendor (0 with the community off)."""
+    cfg = model.cfg["community"]
+    stock = np.array([v.community_stock for v in model.vendors])
+    return np.minimum(cfg["strength"] * stock / (stock + cfg["half_saturation"]), 1.0)

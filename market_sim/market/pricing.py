@@ -1,0 +1,53 @@
+"""Process 5: pricing. Each vendor's pricing strategy sets the prices of its own API or paid
+service options, simultaneously, against rivals' current prices (C20, C22).
+
+Best-response demand is evaluated on a sample of ``market.demand_sample`` active developers
+drawn each month (all of them if fewer), with the same utilities the adoption step uses.
+A price hike shock multiplies the strategy's prices (C2).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from market_sim.market.demand import best_markup, evaluate
+from market_sim.market.options import HOST, SELF
+from market_sim.strategies.base import PricingContext
+
+INITIAL_MARKUP = 0.5  # a new option's price before its first pricing decision: cost x 1.5
+
+
+def set_prices(model) -> None:
+    opts, dev, rng, t = model.options, model.developers, model.rng, model.month
+    unpriced = opts.available & (opts.mode != SELF) & (opts.mode != HOST) & (opts.price <= 0)
+    opts.price[unpriced] = opts.cost[unpriced] * (1.0 + INITIAL_MARKUP)
+    sellers = [v for v in model.vendors if opts.vendor_hosted(v.index).size]
+    if not sellers:
+        return
+    active = np.flatnonzero(dev.entry_month <= t)
+    n = model.cfg["market"]["demand_sample"]
+    sample = active if active.size <= n else np.sort(rng.choice(active, size=n, replace=False))
+    ids = np.flatnonzero(opts.available)
+    utilities = evaluate(dev, sample, opts, model.choice_params(), ids)
+    outside = model.cfg["market"]["outside_option"]
+    market = opts.available & (opts.mode != SELF)
+    new_prices = {}
+    for v in sellers:
+        own = opts.vendor_hosted(v.index)
+        rivals = market.copy()
+        rivals[own] = False
+        rival_min = np.array([np.min(opts.price[rivals & (opts.size == opts.size[o])], initial=np.inf) for o in own])
+        ctx = PricingContext(
+            cost=opts.cost[own].copy(),
+            price=opts.price[own].copy(),
+            rival_min_price=rival_min,
+            best_markup=lambda own=own: best_markup(utilities, opts, own, outside),
+            last_profit_usd=v.last_ledger.revenue_model - v.last_ledger.serving_cost,
+            rng=rng,
+        )
+        prices = np.maximum(np.asarray(v.pricing.prices(ctx), dtype=float) * v.price_factor, 0.0)
+        new_prices[v.index] = (own, prices)
+    for v in sellers:
+        own, prices = new_prices[v.index]
+        opts.price[own] = prices
+        v.price[opts.size[own]] = prices

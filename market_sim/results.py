@@ -1,0 +1,133 @@
+"""Running a scenario and holding its result: the public ``run`` function and ``RunResult``."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from market_sim import plots
+from market_sim.model import MarketModel
+from market_sim.provenance import manifest
+from market_sim.scenario import Scenario
+
+
+def run(scenario: Scenario | None = None, seed: int | None = 0, months: int | None = None) -> RunResult:
+    """Run a scenario (default: the embedded default) for ``months`` (default: its horizon)."""
+    scenario = scenario if scenario is not None else Scenario.default()
+    if months is not None:
+        scenario = scenario.with_overrides({"run.months": months})
+    start = time.perf_counter()
+    model = MarketModel(scenario, seed=seed)
+    ts = model.run()
+    return RunResult(scenario, seed, ts, vendor_summary(model, ts), time.perf_counter() - start)
+
+
+def vendor_summary(model: MarketModel, ts: pd.DataFrame) -> pd.DataFrame:
+    """One row per vendor at the final month, plus totals over the run."""
+    rows = {}
+    last = ts.iloc[-1]
+    for v in model.vendors:
+        rows[v.vid] = {
+            "name": v.name,
+            "open_weights": bool(v.is_open),
+            "share": last[f"share_{v.vid}"],
+            "price_usd_per_mtok": last[f"price_{v.vid}"],
+            "revenue_usd_per_month": last[f"revenue_{v.vid}"],
+            "profit_usd_per_month": last[f"profit_{v.vid}"],
+            "cumulative_profit_usd": float(ts[f"profit_{v.vid}"].sum()),
+            "cash_usd": v.cash_usd,
+            "capability": v.kappa,
+            "researchers": last[f"researchers_{v.vid}"],
+            "releases": len(v.families),
+            "exit_month": v.exit_month,
+        }
+    out = pd.DataFrame.from_dict(rows, orient="index")
+    out.index.name = "vendor"
+    return out
+
+
+@dataclass
+class RunResult:
+    """A finished run: the scenario, seed, monthly timeseries and per-vendor summary."""
+
+    scenario: Scenario
+    seed: int | None
+    timeseries: pd.DataFrame
+    vendors: pd.DataFrame
+    wall_seconds: float = 0.0
+    _figures: dict = field(default_factory=dict, repr=False)
+
+    def plot_adoption(self) -> Figure:
+        """Token share per vendor over time (open solid, closed dashed)."""
+        return plots.plot_adoption(self.timeseries, self.vendors)
+
+    def plot_prices(self) -> Figure:
+        """Closed API price, open effective cost, price at reference capability (log scale)."""
+        return plots.plot_prices(self.timeseries)
+
+    def summary(self) -> pd.DataFrame:
+        """Headline numbers at the final month: per-vendor table."""
+        return self.vendors[["name", "open_weights", "share", "price_usd_per_mtok", "profit_usd_per_month", "cash_usd"]]
+
+    def headline(self) -> dict[str, float]:
+        """Market-level numbers at the final month."""
+        last = self.timeseries.iloc[-1]
+        keys = ("share_open", "price_closed", "price_open", "margin_closed", "lag_months", "value_share_applications", "hhi")
+        return {k: float(last[k]) for k in keys}
+
+    def save(self, out_dir: str | Path, csv: bool = False, command: list[str] | None = None) -> Path:
+        """Write timeseries, vendors, manifest, resolved scenario and figures to ``out_dir``.
+
+        Written into a temporary folder beside it and renamed at the end, so an interrupted
+        save never leaves a folder that looks complete. An existing ``out_dir`` is replaced.
+        """
+        out_dir = Path(out_dir)
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+        try:
+            self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
+            if csv:
+                self.timeseries.to_csv(tmp / "timeseries.csv", index=False)
+            self.vendors.to_csv(tmp / "vendors.csv")
+            (tmp / "scenario.toml").write_text(self.scenario.to_toml(), encoding="utf-8")
+            for name, fig in (("adoption.png", self.plot_adoption()), ("prices.png", self.plot_prices())):
+                fig.savefig(tmp / name, dpi=150)
+                import matplotlib.pyplot as plt
+
+                plt.close(fig)
+            info = manifest(
+                scenario_hash=self.scenario.hash,
+                seed=self.seed,
+                months=len(self.timeseries),
+                wall_seconds=round(self.wall_seconds, 3),
+                headline=_jsonable(self.headline()),
+            )
+            if command is not None:
+                info["command_line"] = command
+            (tmp / "manifest.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
+            if out_dir.exists():
+                old = out_dir.with_name(f".{out_dir.name}.old")
+                if old.exists():
+                    shutil.rmtree(old)
+                os.replace(out_dir, old)
+                os.replace(tmp, out_dir)
+                shutil.rmtree(old)
+            else:
+                os.replace(tmp, out_dir)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return out_dir
+
+
+def _jsonable(d: dict) -> dict:
+    return {k: (None if isinstance(v, float) and not np.isfinite(v) else v) for k, v in d.items()}

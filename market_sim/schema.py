@@ -1,0 +1,301 @@
+"""The scenario schema: every key a scenario may hold, its type and allowed range.
+
+Validation is data-driven: :data:`SCHEMA` mirrors ``scenarios/default.toml``. Vendor tables
+(``[vendors.<id>]``) share :data:`VENDOR`; strategy slots are checked against the strategy
+registries, so a user-registered strategy validates like a built-in one. Every error names the
+dotted key, the bad value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from market_sim.errors import ScenarioError
+
+SIZE_NAMES = ("small", "medium", "large")
+SHOCK_KINDS = ("price_hike", "deprecation", "terms_change")
+STRATEGY_SLOTS = ("pricing", "openness", "release", "hiring", "rnd")
+VENDOR_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+
+
+@dataclass(frozen=True)
+class Field:
+    """One scalar or fixed-length list value.
+
+    Attributes:
+        kind: ``float``, ``int``, ``bool`` or ``str``; for lists, the item type.
+        lo, hi: inclusive bounds for numbers (None = unbounded).
+        choices: allowed strings.
+        length: list length; 0 for a non-empty list of any length; None for a scalar.
+        default: used only inside vendor tables, where a user may omit keys.
+    """
+
+    kind: type
+    lo: float | None = None
+    hi: float | None = None
+    choices: tuple[str, ...] | None = None
+    length: int | None = None
+    default: Any = None
+    pattern: re.Pattern | None = None
+
+    def allowed(self) -> str:
+        what = {float: "a number", int: "an integer", bool: "true or false", str: "a string"}[self.kind]
+        if self.choices:
+            what = "one of " + ", ".join(repr(c) for c in self.choices)
+        elif self.lo is not None or self.hi is not None:
+            lo = "-inf" if self.lo is None else f"{self.lo:g}"
+            hi = "inf" if self.hi is None else f"{self.hi:g}"
+            what += f" in [{lo}, {hi}]"
+        if self.pattern is not None:
+            what += " like 2023-01"
+        if self.length is not None:
+            what = f"a list of {self.length or 'one or more'} values, each {what}"
+        return what
+
+    def check(self, key: str, value: Any) -> Any:
+        """Return the value coerced to the field's type, or raise ScenarioError."""
+        if self.length is not None:
+            n = len(value) if isinstance(value, (list, tuple)) else -1
+            if n < 1 or self.length and n != self.length:
+                raise _bad(key, value, self.allowed())
+            return [self._scalar(f"{key}[{i}]", v) for i, v in enumerate(value)]
+        return self._scalar(key, value)
+
+    def _scalar(self, key: str, value: Any) -> Any:
+        if self.kind is bool:
+            ok = isinstance(value, bool)
+        elif self.kind is int:
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif self.kind is float:
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+            value = float(value) if ok else value
+        else:
+            ok = isinstance(value, str)
+        if not ok:
+            raise _bad(key, value, self.allowed())
+        if self.choices and value not in self.choices:
+            raise _bad(key, value, self.allowed())
+        if self.pattern is not None and not self.pattern.match(value):
+            raise _bad(key, value, self.allowed())
+        if self.lo is not None and value < self.lo or self.hi is not None and value > self.hi:
+            raise _bad(key, value, self.allowed())
+        return value
+
+
+def F(kind: type = float, lo=None, hi=None, **kw) -> Field:  # noqa: N802 - short schema constructor
+    return Field(kind, lo, hi, **kw)
+
+
+P = F(float, 0.0, 1.0)  # a probability or share
+NONNEG = F(float, 0.0)
+SIZES3 = F(float, 0.0, length=3)
+
+SCHEMA: dict[str, Any] = {
+    "run": {"start": F(str, pattern=MONTH), "months": F(int, 1, 1200)},
+    "market": {
+        "capability_saturation": NONNEG,
+        "reference_capability": F(float, -20.0, 50.0),
+        "frontier_growth_before_start_per_year": F(float, 0.01, 10.0),
+        "serving_cost_decline_per_year": F(float, 0.0, 0.99),
+        "volume_growth_per_year": F(float, -0.9, 20.0),
+        "outside_option": F(bool),
+        "demand_sample": F(int, 1, 10_000_000),
+        "complement_dependency_penalty": NONNEG,
+    },
+    "sizes": {
+        "capability_gap": SIZES3,
+        "serving_cost_usd_per_mtok": SIZES3,
+        "training_cost_share": SIZES3,
+        "selfhost_fixed_usd_per_month": SIZES3,
+    },
+    "developers": {
+        "count": F(int, 1, 100_000_000),
+        "population_represented": F(float, 1.0),
+        "initial_active_share": P,
+        "entry_rate_per_month": P,
+        "volume_mtok_median": F(float, 1e-9),
+        "volume_sigma": F(float, 0.0, 5.0),
+        "value_per_mtok_median": F(float, 1e-9),
+        "value_sigma": F(float, 0.0, 5.0),
+        "choice_noise": F(float, 1e-6, 100.0),
+        "reconsider_rate": P,
+        "reconsider_concentration": F(float, 0.0),
+        "initial_choice": F(bool),
+        "privacy_share": P,
+        "size_need_shares": F(float, 0.0, 1.0, length=3),
+        "finetune_share": P,
+        "inhouse_alpha": F(float, 0.0),
+        "inhouse_beta": F(float, 0.0),
+        "lockin_aversion_mean": NONNEG,
+        "contribution_propensity_mean": P,
+    },
+    "awareness": {"p": P, "q": F(float, 0.0, 10.0), "carryover": P},
+    "penalties": {
+        "size_mismatch": NONNEG,
+        "finetune_missing": NONNEG,
+        "closed_finetune_support": P,
+        "host_finetune_support": P,
+        "integration_selfhost": NONNEG,
+        "integration_host": NONNEG,
+        "selfhost_overhead_max": NONNEG,
+        "privacy_trusts_hosts": F(bool),
+    },
+    "switching": {"onboarding": NONNEG, "open_to_open": NONNEG, "closed_exit": NONNEG, "other": NONNEG},
+    "lock_in": {"shock_boost": NONNEG, "memory_months": F(float, 0.01)},
+    "hosts": {"enabled": F(bool), "markup": NONNEG, "cost_factor": F(float, 0.0)},
+    "rnd": {
+        "capability_rate": NONNEG,
+        "capacity_elasticity": F(float, 0.0, 2.0),
+        "compute_elasticity": F(float, 0.0, 2.0),
+        "capacity_ref": F(float, 1e-9),
+        "compute_ref_usd_per_month": F(float, 1e-9),
+        "compute_price_decline_per_year": F(float, 0.0, 0.99),
+        "usage_learning": NONNEG,
+    },
+    "training": {"frontier_cost_usd": NONNEG, "growth_per_year": F(float, 0.0, 100.0)},
+    "community": {
+        "strength": NONNEG,
+        "researcher_weight": NONNEG,
+        "depreciation": P,
+        "half_saturation": F(float, 1e-9),
+        "serving_cost_reduction": P,
+        "finetune_boost": NONNEG,
+        "absorb_open": NONNEG,
+        "absorb_closed": NONNEG,
+        "absorb_delay_months": F(int, 0, 120),
+        "fork_share": P,
+    },
+    "spillover": {"rate": P},
+    "researchers": {
+        "count": F(int, 0, 100_000_000),
+        "population_represented": F(float, 0.0),
+        "skill_pareto_shape": F(float, 1.01, 100.0),
+        "turnover": P,
+        "salary_weight": NONNEG,
+        "visibility_mean": F(float),
+        "visibility_sigma": NONNEG,
+        "compute_weight": NONNEG,
+        "mission_sigma": NONNEG,
+        "academia_salary_usd": F(float, 1.0),
+        "academia_compute_usd_per_month": F(float, 1e-9),
+        "matching_rounds": F(int, 1, 50),
+        "initial_employed_share": P,
+        "initial_salary_usd": F(float, 1.0),
+    },
+}
+
+VENDOR: dict[str, Field] = {
+    "name": F(str, default=""),
+    "archetype": F(str, default=""),
+    "enabled": F(bool, default=True),
+    "cash_usd": F(float, default=1e9),
+    "funding_usd": F(float, 0.0, default=0.0),
+    "initial_capability": F(float, -20.0, 50.0, default=3.0),
+    "initial_researchers": F(float, 0.0, default=0.0),
+    "compute_cost_factor": F(float, 0.0, default=1.0),
+    "quality_premium": F(float, default=0.0),
+    "service": F(bool, default=False),
+    "mission_fit": F(float, default=0.0),
+    "initial_awareness": F(float, 0.0, 1.0, default=0.1),
+    "first_release_month": F(int, 0, 1200, default=0),
+    "complement_usd_per_month": F(float, 0.0, default=0.0),
+    "complement_growth_per_year": F(float, -0.9, 10.0, default=0.0),
+    "complement_capability_elasticity": F(float, 0.0, 1.0, default=0.0),
+    "complement_ecosystem_weight": F(float, 0.0, 10.0, default=0.0),
+}
+VENDOR_SLOT_DEFAULTS = {
+    "pricing": "markup",
+    "openness": "always_closed",
+    "release": "cadence",
+    "hiring": "fill_rate",
+    "rnd": "share_of_cash",
+}
+
+SHOCK: dict[str, Field] = {
+    "month": F(int, 0, 1200),
+    "vendor": F(str),
+    "kind": F(str, choices=SHOCK_KINDS),
+    "factor": F(float, 0.0, default=1.0),
+    "duration_months": F(int, 1, 1200, default=1),
+}
+
+
+def _bad(key: str, value: Any, allowed: str) -> ScenarioError:
+    return ScenarioError(f"{key} = {value!r} is not allowed: expected {allowed}")
+
+
+def unknown_key(key: str, known) -> ScenarioError:
+    """An error for a key that is not in the schema, with the nearest known names."""
+    leaf = key.rsplit(".", 1)[-1]
+    known = sorted(known)
+    near = difflib.get_close_matches(leaf, known, n=3)
+    hint = f"; did you mean {', '.join(near)}?" if near else ""
+    return ScenarioError(f"unknown key {key!r}{hint} (known: {', '.join(known)})")
+
+
+def validate(data: dict) -> dict:
+    """Check a full scenario mapping and return it normalised (floats, strategy tables)."""
+    from market_sim.strategies.registry import validate_slot
+
+    if not isinstance(data, dict):
+        raise ScenarioError("a scenario must be a table of sections")
+    sections = set(SCHEMA) | {"vendors", "shocks"}
+    for key in data:
+        if key not in sections:
+            raise unknown_key(key, sections)
+    out: dict[str, Any] = {}
+    for section, fields in SCHEMA.items():
+        given = data.get(section)
+        if not isinstance(given, dict):
+            raise ScenarioError(f"missing section [{section}] (expected keys: {', '.join(fields)})")
+        out[section] = _check_table(section, given, fields, fill_defaults=False)
+
+    vendors = data.get("vendors")
+    if not isinstance(vendors, dict) or not vendors:
+        raise ScenarioError("missing section [vendors]: a scenario needs at least one vendor table")
+    out["vendors"] = {}
+    for vid, table in vendors.items():
+        key = f"vendors.{vid}"
+        if not VENDOR_ID.match(vid):
+            raise _bad(key, vid, "a vendor id of lower-case letters, digits and _ (starting with a letter)")
+        if not isinstance(table, dict):
+            raise _bad(key, table, "a table of vendor settings")
+        plain = {k: v for k, v in table.items() if k not in STRATEGY_SLOTS}
+        vendor = _check_table(key, plain, VENDOR, fill_defaults=True)
+        vendor["name"] = vendor["name"] or vid
+        for slot in STRATEGY_SLOTS:
+            vendor[slot] = validate_slot(f"{key}.{slot}", slot, table.get(slot, VENDOR_SLOT_DEFAULTS[slot]))
+        out["vendors"][vid] = vendor
+
+    shocks = data.get("shocks", [])
+    if not isinstance(shocks, list):
+        raise _bad("shocks", shocks, "a list of shock tables")
+    out["shocks"] = []
+    for i, shock in enumerate(shocks):
+        key = f"shocks[{i}]"
+        if not isinstance(shock, dict):
+            raise _bad(key, shock, "a table with " + ", ".join(SHOCK))
+        checked = _check_table(key, shock, SHOCK, fill_defaults=True)
+        if checked["vendor"] not in out["vendors"]:
+            raise _bad(f"{key}.vendor", checked["vendor"], "one of " + ", ".join(out["vendors"]))
+        out["shocks"].append(checked)
+    return out
+
+
+def _check_table(prefix: str, given: dict, fields: dict[str, Field], fill_defaults: bool) -> dict:
+    for key in given:
+        if key not in fields:
+            raise unknown_key(f"{prefix}.{key}", fields)
+    out = {}
+    for key, field in fields.items():
+        if key in given:
+            out[key] = field.check(f"{prefix}.{key}", given[key])
+        elif fill_defaults and field.default is not None:
+            out[key] = field.default
+        else:
+            raise ScenarioError(f"missing key {prefix}.{key} (expected {field.allowed()})")
+    return out

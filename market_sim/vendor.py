@@ -1,0 +1,171 @@
+"""The Vendor agent: a foundation-model company (C6, C7, C12, C15, C17, C18, C21, C22, C24).
+
+One Mesa agent per vendor. State: cash, internal capability frontier kappa, released
+families (capability and openness per size class), prices, community stock, strategy
+objects for the five slots. The vendor's decisions are delegated to its strategies; the
+market processes that involve everybody live in :mod:`market_sim.market`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import mesa
+import numpy as np
+
+from market_sim.market.options import N_SIZES
+from market_sim.strategies.registry import make
+
+
+@dataclass
+class Family:
+    """A released model family: capability and openness per size class (NaN = size not offered)."""
+
+    month: int
+    kappa: np.ndarray
+    open: np.ndarray
+    training_cost_usd: float
+
+
+@dataclass
+class VendorLedger:
+    """This month's flows of one vendor, USD per month (real-population scale)."""
+
+    revenue_api: float = 0.0
+    revenue_service: float = 0.0
+    revenue_complement: float = 0.0
+    serving_cost: float = 0.0
+    payroll: float = 0.0
+    compute: float = 0.0
+    training: float = 0.0
+    funding: float = 0.0
+    tokens_mtok: float = 0.0
+
+    @property
+    def revenue_model(self) -> float:
+        return self.revenue_api + self.revenue_service
+
+    @property
+    def profit(self) -> float:
+        return (
+            self.revenue_model
+            + self.revenue_complement
+            - self.serving_cost
+            - self.payroll
+            - self.compute
+            - self.training
+        )
+
+
+class Vendor(mesa.Agent):
+    """A model vendor.
+
+    Attributes:
+        vid, index, name: identity (``index`` is its column in population arrays).
+        cash_usd, funding_left_usd: money; a vendor with negative cash and no funding exits (C21).
+        kappa: internal capability frontier (kappa-units, 1 = 10x effective compute).
+        knowledge: algorithmic knowledge stock A_v; kappa = A_v + compute term.
+        compute_avg_usd: 12-month moving average of compute spend.
+        released_kappa, released_open: latest release per size (what the vendor serves).
+        open_kappa: latest open-weight release per size (what hosts and self-hosters serve).
+        price: the vendor's own API/service price per size, USD per Mtok.
+        community_stock: accumulated community work on its open models (C10, C14).
+        forks: derivative models published so far (C14), real-population scale.
+        salary_offer_usd: annual offer per skill unit.
+        compute_usd: this month's R&D compute spend.
+    """
+
+    def __init__(self, model: mesa.Model, vid: str, index: int, cfg: dict, salary_offer_usd: float):
+        super().__init__(model)
+        self.vid = vid
+        self.index = index
+        self.name = cfg["name"]
+        self.cfg = cfg
+        self.cash_usd = cfg["cash_usd"]
+        self.funding_left_usd = cfg["funding_usd"]
+        self.kappa = cfg["initial_capability"]
+        self.knowledge = cfg["initial_capability"]  # A_v, set at the first research step
+        self.compute_avg_usd = 0.0
+        self.compute_cost_factor = cfg["compute_cost_factor"]
+        self.quality_premium = cfg["quality_premium"]
+        self.service = cfg["service"]
+        self.first_release_month = cfg["first_release_month"]
+        self.released_kappa = np.full(N_SIZES, np.nan)
+        self.released_open = np.zeros(N_SIZES, bool)
+        self.open_kappa = np.full(N_SIZES, np.nan)
+        self.price = np.zeros(N_SIZES)
+        self.families: list[Family] = []
+        self.community_stock = 0.0
+        self.forks = 0.0
+        self.exited = False
+        self.exit_month: int | None = None
+        self.deprecated = False
+        self.price_factor = 1.0
+        self.salary_offer_usd = salary_offer_usd
+        self.compute_usd = 0.0
+        self.ledger = VendorLedger()
+        self.last_ledger = VendorLedger()
+        self.payoff_open: list[float] = []
+        self.payoff_closed: list[float] = []
+        self.fill_rate = 1.0
+        self.applicants_per_slot = 0.0
+        self.pricing = make("pricing", cfg["pricing"])
+        self.openness = make("openness", cfg["openness"])
+        self.release = make("release", cfg["release"])
+        self.hiring = make("hiring", cfg["hiring"])
+        self.rnd = make("rnd", cfg["rnd"])
+
+    # -- derived --------------------------------------------------------------------------
+    @property
+    def last_release_month(self) -> int | None:
+        return self.families[-1].month if self.families else None
+
+    @property
+    def visibility(self) -> float:
+        """Share of the latest release's sizes that are open: how publishable the work is (C9)."""
+        if not self.families:
+            return 0.0
+        fam = self.families[-1]
+        offered = ~np.isnan(fam.kappa)
+        return float(fam.open[offered].mean()) if offered.any() else 0.0
+
+    @property
+    def best_released(self) -> float:
+        return float(np.nanmax(self.released_kappa)) if self.families else -np.inf
+
+    @property
+    def is_open(self) -> bool:
+        """Whether the latest release has any open-weight size."""
+        return bool(self.families and self.families[-1].open[~np.isnan(self.families[-1].kappa)].any())
+
+    def complement_base_usd(self, month: int) -> float:
+        """Complement revenue before AI effects: base x (1 + growth)^(t/12) (C18)."""
+        return self.cfg["complement_usd_per_month"] * (1.0 + self.cfg["complement_growth_per_year"]) ** (month / 12.0)
+
+    # -- actions --------------------------------------------------------------------------
+    def release_family(self, month: int, sizes: list[int], is_open: list[bool], gaps: np.ndarray, cost_usd: float):
+        """Snapshot the internal frontier into a family: kappa_k = kappa - gap_k; pay training (C15, C17)."""
+        kappa = np.full(N_SIZES, np.nan)
+        flags = np.zeros(N_SIZES, bool)
+        for k, op in zip(sizes, is_open):
+            kappa[k] = self.kappa - gaps[k]
+            flags[k] = op
+            self.released_kappa[k] = kappa[k]
+            self.released_open[k] = op
+            if op:
+                self.open_kappa[k] = kappa[k]
+        self.families.append(Family(month, kappa, flags, cost_usd))
+        self.ledger.training += cost_usd
+
+    def raise_funds(self, need_usd: float) -> float:
+        """Draw up to ``need_usd`` from remaining outside funding; returns the amount raised."""
+        got = min(max(need_usd, 0.0), self.funding_left_usd)
+        self.funding_left_usd -= got
+        self.cash_usd += got
+        self.ledger.funding += got
+        return got
+
+    def exit(self, month: int) -> None:
+        """Leave the market (C21): the API/service stops; open weights remain with hosts."""
+        self.exited = True
+        self.exit_month = month
