@@ -1,8 +1,8 @@
 """market_sim: an agent-based model of the foundation-model (LLM) market.
 
-    >>> from market_sim import Scenario, run
-    >>> result = run(Scenario.default(), seed=1)
-    >>> result.timeseries[["date", "share_open", "margin_closed"]].tail()
+>>> from market_sim import Scenario, run
+>>> result = run(Scenario.default(), seed=1)
+>>> result.timeseries[["date", "share_open", "margin_closed"]].tail()
 """
 
 from market_sim.errors import ScenarioError

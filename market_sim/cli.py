@@ -25,26 +25,49 @@ def build_parser() -> argparse.ArgumentParser:
         "resolved scenario and figures to outputs/runs/<name>/.",
     )
     p.add_argument("scenario", nargs="?", help="scenario TOML file (default: the embedded default)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a dotted key, e.g. --set vendors.meta.openness=always_closed (repeatable)")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a dotted key, e.g. --set vendors.meta.openness=always_closed (repeatable)",
+    )
     p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
     p.add_argument("--months", type=int, help="number of months to simulate (default: the scenario's)")
     p.add_argument("--out", type=Path, help="output folder (default: outputs/runs/<scenario name>-seed<N>)")
     p.add_argument("--csv", action="store_true", help="also write timeseries.csv")
-    p.add_argument("--plugin", action="append", default=[], metavar="FILE.py",
-                   help="a Python file of your own strategies to import before running (repeatable)")
+    p.add_argument(
+        "--plugin",
+        action="append",
+        default=[],
+        metavar="FILE.py",
+        help="a Python file of your own strategies to import before running (repeatable)",
+    )
     p.set_defaults(func=cmd_run)
 
-    p = sub.add_parser("strategies", help="list the registered strategies and their parameters",
-                       description="List every strategy slot, the strategies registered for it and their parameters.")
+    p = sub.add_parser(
+        "strategies",
+        help="list the registered strategies and their parameters",
+        description="List every strategy slot, the strategies registered for it and their parameters.",
+    )
     p.add_argument("--plugin", action="append", default=[], metavar="FILE.py", help="import your strategies first")
     p.set_defaults(func=cmd_strategies)
 
-    p = sub.add_parser("scenario", help="print the resolved scenario as TOML",
-                       description="Validate a scenario (with overrides) and print it as complete TOML.")
+    p = sub.add_parser(
+        "scenario",
+        help="print the resolved scenario as TOML",
+        description="Validate a scenario (with overrides) and print it as complete TOML.",
+    )
     p.add_argument("scenario", nargs="?", help="scenario TOML file (default: the embedded default)")
-    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="KEY=VALUE",
-                   help="override a dotted key (repeatable)")
+    p.add_argument(
+        "--set",
+        dest="overrides",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a dotted key (repeatable)",
+    )
     p.add_argument("--plugin", action="append", default=[], metavar="FILE.py", help="import your strategies first")
     p.set_defaults(func=cmd_scenario)
     return parser

@@ -85,7 +85,9 @@ def collect(model, ledger, flows) -> dict:
         row[f"profit_{v.vid}"] = v.ledger.profit
         row[f"cash_{v.vid}"] = v.cash_usd
         row[f"researchers_{v.vid}"] = float(n_res[v.index])
-        row[f"salary_{v.vid}"] = float((res.salary_usd[staff] / res.skill[staff]).mean()) if staff.any() else float("nan")
+        row[f"salary_{v.vid}"] = (
+            float((res.salary_usd[staff] / res.skill[staff]).mean()) if staff.any() else float("nan")
+        )
         row[f"capability_{v.vid}"] = v.kappa
         row[f"open_{v.vid}"] = v.is_open
     row["researchers_academia"] = float(n_res[-1]) if n_res.size else 0.0

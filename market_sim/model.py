@@ -70,7 +70,9 @@ class MarketModel(mesa.Model):
         order = self.rng.permutation(len(res))
         start = 0
         for v in self.vendors:
-            n = labor.stochastic_round(v.cfg["initial_researchers"] * cfg["initial_employed_share"] / self.researcher_weight, self.rng)
+            n = labor.stochastic_round(
+                v.cfg["initial_researchers"] * cfg["initial_employed_share"] / self.researcher_weight, self.rng
+            )
             staff = order[start : start + n]
             start += staff.size
             res.employer[staff] = v.index

@@ -81,7 +81,15 @@ class RunResult:
     def headline(self) -> dict[str, float]:
         """Market-level numbers at the final month."""
         last = self.timeseries.iloc[-1]
-        keys = ("share_open", "price_closed", "price_open", "margin_closed", "lag_months", "value_share_applications", "hhi")
+        keys = (
+            "share_open",
+            "price_closed",
+            "price_open",
+            "margin_closed",
+            "lag_months",
+            "value_share_applications",
+            "hhi",
+        )
         return {k: float(last[k]) for k in keys}
 
     def save(self, out_dir: str | Path, csv: bool = False, command: list[str] | None = None) -> Path:

@@ -150,7 +150,7 @@ def bertrand_case(
         raise ValueError(f"alpha = {alpha!r}: expected a positive number (utility per $/Mtok)")
     data = _quiet(months, developers)
     data["developers"]["value_per_mtok_median"] = 1.0 / alpha
-    for j, (delta, c) in enumerate(zip(mean_utility, cost)):
+    for j, (delta, c) in enumerate(zip(mean_utility, cost, strict=True)):
         data["vendors"][f"v{j}"] = _vendor(
             delta, c, "always_closed", {"strategy": "best_response"}, {"strategy": "once", "sizes": SIZES_LARGE}
         )
@@ -168,7 +168,12 @@ def bass_case(p: float, q: float, developers: int = 20_000, months: int = 36) ->
     data["market"]["outside_option"] = False
     data["awareness"].update(p=float(p), q=float(q))
     data["vendors"]["v0"] = _vendor(
-        1.0, 1.0, "always_closed", {"strategy": "markup", "markup": 0.0}, {"strategy": "once", "sizes": SIZES_LARGE}, 0.0
+        1.0,
+        1.0,
+        "always_closed",
+        {"strategy": "markup", "markup": 0.0},
+        {"strategy": "once", "sizes": SIZES_LARGE},
+        0.0,
     )
     return Scenario(data)
 
@@ -194,6 +199,8 @@ def leader_case(
     data["sizes"]["serving_cost_usd_per_mtok"] = [0.0, 0.0, 0.0]
     data["rnd"]["usage_learning"] = float(learning)
     monthly = {"strategy": "cadence", "every_months": 1, "sizes": SIZES_LARGE}
-    data["vendors"]["incumbent"] = _vendor(incumbent_advantage, 1.0, "always_closed", {"strategy": "best_response"}, monthly)
+    data["vendors"]["incumbent"] = _vendor(
+        incumbent_advantage, 1.0, "always_closed", {"strategy": "best_response"}, monthly
+    )
     data["vendors"]["rival"] = _vendor(0.0, 1.0, "always_open", {"strategy": "markup", "markup": 0.0}, monthly)
     return Scenario(data)

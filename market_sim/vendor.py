@@ -147,7 +147,7 @@ class Vendor(mesa.Agent):
         """Snapshot the internal frontier into a family: kappa_k = kappa - gap_k; pay training (C15, C17)."""
         kappa = np.full(N_SIZES, np.nan)
         flags = np.zeros(N_SIZES, bool)
-        for k, op in zip(sizes, is_open):
+        for k, op in zip(sizes, is_open, strict=True):
             kappa[k] = self.kappa - gaps[k]
             flags[k] = op
             self.released_kappa[k] = kappa[k]

@@ -48,7 +48,7 @@ class MarketLedger:
 
 
 def accounting(model, switching_usd_sim: float) -> MarketLedger:
-    dev, opts, t, weight = model.developers, model.options, model.month, model.developer_weight
+    dev, opts, weight = model.developers, model.options, model.developer_weight
     on = np.flatnonzero(dev.option >= 0)
     opt = dev.option[on]
     n_opts = len(opts)

@@ -52,11 +52,15 @@ def research(model) -> None:
     lag = com["absorb_delay_months"] + 1
     flow_late = model.flow_history[-lag] if len(model.flow_history) >= lag else np.zeros(len(model.vendors))
     shares = model.last_vendor_share
-    open_best = np.array([np.nanmax(v.open_kappa) if not np.isnan(v.open_kappa).all() else -np.inf for v in model.vendors])
+    open_best = np.array(
+        [np.nanmax(v.open_kappa) if not np.isnan(v.open_kappa).all() else -np.inf for v in model.vendors]
+    )
     for v in model.vendors:
         if v.exited:
             continue
-        spend = v.rnd.compute_spend(RndContext(v.cash_usd, v.last_ledger.revenue_model + v.last_ledger.revenue_complement))
+        spend = v.rnd.compute_spend(
+            RndContext(v.cash_usd, v.last_ledger.revenue_model + v.last_ledger.revenue_complement)
+        )
         v.compute_usd = spend
         v.ledger.compute = spend
         v.compute_avg_usd = spend if t == 0 else v.compute_avg_usd + (spend - v.compute_avg_usd) / 12.0

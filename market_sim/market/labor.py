@@ -150,13 +150,25 @@ def talent_market(model) -> None:
     salary = np.append([v.salary_offer_usd for v in model.vendors], cfg["academia_salary_usd"])
     visibility = np.append([v.visibility for v in model.vendors], 1.0)
     head_real = np.maximum(res.headcount()[:n_v] * weight, 1.0)
-    compute_ratio = np.append(
-        [max(v.compute_usd / head_real[v.index], 1e-3 * cfg["academia_compute_usd_per_month"]) for v in model.vendors],
-        cfg["academia_compute_usd_per_month"],
-    ) / cfg["academia_compute_usd_per_month"]
+    compute_ratio = (
+        np.append(
+            [
+                max(v.compute_usd / head_real[v.index], 1e-3 * cfg["academia_compute_usd_per_month"])
+                for v in model.vendors
+            ],
+            cfg["academia_compute_usd_per_month"],
+        )
+        / cfg["academia_compute_usd_per_month"]
+    )
     mission = np.concatenate([res.mission[rows], np.zeros((rows.size, 1))], axis=1)
     utility = employer_utility(
-        res.visibility_pref[rows], mission, salary, visibility, compute_ratio, cfg["salary_weight"], cfg["compute_weight"]
+        res.visibility_pref[rows],
+        mission,
+        salary,
+        visibility,
+        compute_ratio,
+        cfg["salary_weight"],
+        cfg["compute_weight"],
     )
     out = match(utility, res.skill[rows], slots, cfg["matching_rounds"], rng, barred[rows])
     res.employer[rows] = out.employer
