@@ -62,6 +62,7 @@ class MarketModel(mesa.Model):
         self.last_open_share = np.zeros(n_v)
         self.records: list[dict] = []
         self._params: ChoiceParams | None = None
+        self._params_month = -1
 
     def _employ_initial_staff(self) -> None:
         res, cfg = self.researchers, self.cfg["researchers"]
@@ -79,8 +80,9 @@ class MarketModel(mesa.Model):
             res.salary_usd[staff] = res.skill[staff] * v.salary_offer_usd
 
     def choice_params(self) -> ChoiceParams:
-        """This month's utility constants (cached per month)."""
-        if self._params is None:
+        """This month's utility constants (cached within a step)."""
+        if self._params is None or self._params_month != self.month:
+            self._params_month = self.month
             self._params = ChoiceParams.from_scenario(
                 self.cfg,
                 environment.volume_factor(self.cfg, self.month),

@@ -21,7 +21,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import brentq
 from scipy.special import expit, logsumexp
 
 from market_sim.market.options import SELF, VENDOR, OptionTable
@@ -165,43 +164,74 @@ def choice_probabilities(u: Utilities, outside_option: bool) -> np.ndarray:
     return prob[:, : u.ids.size]
 
 
-def best_markup(u: Utilities, opts: OptionTable, own: np.ndarray, outside_option: bool) -> float:
-    """The profit-maximising common markup m (USD/Mtok) over cost on the options ``own``.
+class DemandSample:
+    """Logit demand of a developer sample, prepared once a month for every vendor's pricing.
 
-    With L_i = log B_i(0) - log A_i, where B_i(0) sums exp(U/sigma) over ``own`` at price = cost
-    and A_i over every other option (and the outside option), the vendor's share of
-    developer i is S_i(m) = logistic(L_i - alpha_i m), alpha_i = volume_i / sigma_i. Expected
-    token demand D(m) = sum_i v_i S_i(m); profit m D(m) is maximal where
-    ``D(m) - m sum_i v_i alpha_i S_i (1 - S_i) = 0`` (solved by Brent's method). For one
-    option and identical developers this is ``m = 1 / (alpha (1 - s))``.
+    Stores E_io = exp(U_io / sigma_i - M_i) (row-shifted for stability) and the outside
+    option's exp(-M_i), so each vendor's best markup needs only sums over columns.
     """
-    cols = np.isin(u.ids, own)
-    z = u.utility / u.sigma[:, None]
-    alpha = u.volume / u.sigma
-    margin = opts.price[u.ids[cols]] - opts.cost[u.ids[cols]]
-    z_own0 = z[:, cols] + alpha[:, None] * margin[None, :]
-    rest = z[:, ~cols]
-    if outside_option:
-        rest = np.concatenate([rest, np.zeros((rest.shape[0], 1))], axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        log_b = logsumexp(z_own0, axis=1)
-        log_a = logsumexp(rest, axis=1) if rest.shape[1] else np.full(z.shape[0], -np.inf)
-    reach = np.isfinite(log_b)
-    if not reach.any():
-        return float(1.0 / np.mean(alpha))
-    if not np.isfinite(log_a[reach]).any():  # a monopolist facing no outside option: no finite optimum
-        return float(1.0 / np.mean(alpha))
-    L, a, v = (log_b - log_a)[reach], alpha[reach], u.volume[reach]
-    captive = ~np.isfinite(L)  # developers with no alternative at all buy at any price
-    L, a, v = L[~captive], a[~captive], v[~captive]
-    if L.size == 0:
-        return float(1.0 / np.mean(alpha))
 
-    def foc(m: float) -> float:
+    def __init__(self, u: Utilities, outside_option: bool):
+        self.u = u
+        z = u.utility / u.sigma[:, None]
+        top = np.max(z, axis=1, initial=0.0 if outside_option else -np.inf)
+        top = np.where(np.isfinite(top), top, 0.0)
+        self.exp_z = np.exp(z - top[:, None])
+        self.exp_outside = np.exp(-top) if outside_option else np.zeros_like(top)
+        self.alpha = u.volume / u.sigma
+
+    def best_markup(self, opts: OptionTable, own: np.ndarray) -> float:
+        """The profit-maximising common markup m (USD/Mtok) over cost on the options ``own``.
+
+        With L_i = log B_i(0) - log A_i, where B_i(0) sums exp(U/sigma) over ``own`` at price =
+        cost and A_i over every other option (and the outside option), the vendor's share of
+        developer i is S_i(m) = logistic(L_i - alpha_i m), alpha_i = volume_i / sigma_i. Expected
+        token demand D(m) = sum_i v_i S_i(m); profit m D(m) is maximal where
+        ``D(m) - m sum_i v_i alpha_i S_i (1 - S_i) = 0`` (solved by Brent's method). For one
+        option and identical developers this is ``m = 1 / (alpha (1 - s))``.
+        """
+        u, alpha = self.u, self.alpha
+        cols = np.isin(u.ids, own)
+        margin = opts.price[u.ids[cols]] - opts.cost[u.ids[cols]]
+        with np.errstate(divide="ignore"):
+            log_own = np.log(self.exp_z[:, cols]) + alpha[:, None] * margin[None, :]  # at price = cost
+            top = np.max(log_own, axis=1, initial=-np.inf)
+            buyers = np.isfinite(top)
+            log_b = top[buyers] + np.log(np.exp(log_own[buyers] - top[buyers, None]).sum(axis=1))
+            log_a = np.log(self.exp_z[buyers][:, ~cols].sum(axis=1) + self.exp_outside[buyers])
+        fallback = float(1.0 / np.mean(alpha))  # the small-share limit of 1 / (alpha (1 - s))
+        reach = np.isfinite(log_a)  # developers with no alternative at all buy at any price
+        if not reach.any():
+            return fallback
+        L = (log_b - log_a)[reach]
+        return solve_markup(L, alpha[buyers][reach], u.volume[buyers][reach])
+
+
+def solve_markup(L: np.ndarray, a: np.ndarray, v: np.ndarray, tol: float = 1e-12) -> float:
+    """Root of h(m) = D(m) - m G(m), G = sum v a S (1 - S): safeguarded Newton in a bracket.
+
+    h(0) = D(0) > 0 and h < 0 for large m; h'(m) = -2 G - m G', G' = -sum v a^2 S(1-S)(1-2S).
+    """
+
+    def h_and_slope(m: float) -> tuple[float, float]:
         s = expit(L - a * m)
-        return float(np.sum(v * s) - m * np.sum(v * a * s * (1.0 - s)))
+        q = v * a * s * (1.0 - s)
+        g = q.sum()
+        return float(np.dot(v, s) - m * g), float(-2.0 * g + m * np.dot(q * a, 1.0 - 2.0 * s))
 
-    hi = 1.0 / a.max()
-    while foc(hi) > 0 and hi < 1e12:
-        hi *= 2.0
-    return float(brentq(foc, 0.0, hi, xtol=1e-12, rtol=1e-12))
+    lo, hi = 0.0, 1.0 / a.max()
+    while h_and_slope(hi)[0] > 0 and hi < 1e12:
+        lo, hi = hi, hi * 2.0
+    m = 0.5 * (lo + hi)
+    for _ in range(100):
+        h, slope = h_and_slope(m)
+        if h > 0:
+            lo = m
+        else:
+            hi = m
+        step = m - h / slope if slope < 0 else 0.5 * (lo + hi)
+        new = step if lo < step < hi else 0.5 * (lo + hi)
+        if abs(new - m) <= tol * (1.0 + m) or hi - lo <= tol * (1.0 + m):
+            return float(new)
+        m = new
+    return float(m)

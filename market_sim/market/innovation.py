@@ -3,7 +3,7 @@
 Process 2 (research). Since kappa is log10 of effective training compute, a vendor's
 frontier is its algorithmic knowledge plus the log of the compute it can train with:
 
-    kappa_v = A_v + b log10(max(C_v, C_floor) / C_ref)
+    kappa_v(t) = max(kappa_v(t-1), A_v + b log10(max(C_v, C_floor) / C_ref))
 
 C_v = effective compute: the 12-month moving average of compute spend, divided by the
 vendor's cost factor, times the FLOP-per-dollar trend (C_floor = C_ref / 1000). The knowledge
@@ -73,7 +73,8 @@ def research(model) -> None:
         others_open = np.max(np.delete(open_best, v.index), initial=-np.inf)
         spillover = spill["rate"] * max(0.0, others_open - v.kappa)
         v.knowledge += research_ + absorbed + spillover + rnd["usage_learning"] * shares[v.index]
-        v.kappa = v.knowledge + compute_term(cfg, t, v.compute_avg_usd, v.compute_cost_factor)
+        # a frontier once reached is not lost (trained weights exist), even if compute shrinks
+        v.kappa = max(v.kappa, v.knowledge + compute_term(cfg, t, v.compute_avg_usd, v.compute_cost_factor))
 
 
 def training_cost(cfg: dict, month: int, sizes: list[int], factor: float, behind: float) -> float:

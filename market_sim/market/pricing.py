@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from market_sim.market.demand import best_markup, evaluate
+from market_sim.market.demand import DemandSample, evaluate
 from market_sim.market.options import HOST, SELF
 from market_sim.strategies.base import PricingContext
 
@@ -28,8 +28,9 @@ def set_prices(model) -> None:
     n = model.cfg["market"]["demand_sample"]
     sample = active if active.size <= n else np.sort(rng.choice(active, size=n, replace=False))
     ids = np.flatnonzero(opts.available)
-    utilities = evaluate(dev, sample, opts, model.choice_params(), ids)
-    outside = model.cfg["market"]["outside_option"]
+    demand = DemandSample(
+        evaluate(dev, sample, opts, model.choice_params(), ids), model.cfg["market"]["outside_option"]
+    )
     market = opts.available & (opts.mode != SELF)
     new_prices = {}
     for v in sellers:
@@ -41,7 +42,7 @@ def set_prices(model) -> None:
             cost=opts.cost[own].copy(),
             price=opts.price[own].copy(),
             rival_min_price=rival_min,
-            best_markup=lambda own=own: best_markup(utilities, opts, own, outside),
+            best_markup=lambda own=own: demand.best_markup(opts, own),
             last_profit_usd=v.last_ledger.revenue_model - v.last_ledger.serving_cost,
             rng=rng,
         )

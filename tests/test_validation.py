@@ -1,0 +1,112 @@
+"""The analytic limiting cases of MODEL.md, with answers computed independently here."""
+
+import numpy as np
+import pytest
+from scipy.optimize import brentq, root
+
+from market_sim import run
+from market_sim.validation import bass_case, bertrand_case, leader_case
+
+
+def nash_prices(delta, cost, alpha):
+    """Single-product logit-Bertrand-Nash: p_j = c_j + 1/(alpha (1 - s_j(p))) for all j at once."""
+    delta, cost = np.asarray(delta, float), np.asarray(cost, float)
+
+    def gap(p):
+        e = np.exp(delta - alpha * p)
+        s = e / (1.0 + e.sum())
+        return p - cost - 1.0 / (alpha * (1.0 - s))
+
+    sol = root(gap, cost + 1.0 / alpha, tol=1e-12)
+    assert sol.success
+    return sol.x
+
+
+@pytest.mark.parametrize(
+    "delta, cost, alpha",
+    [
+        ([1.0, 0.5], [1.0, 2.0], 1.0),
+        ([2.0, 2.0, 2.0], [0.5, 0.5, 0.5], 2.0),
+        ([3.0, 1.0, 0.0, -1.0], [1.0, 0.2, 0.5, 0.1], 0.5),
+        ([4.0], [2.0], 1.5),
+    ],
+)
+def test_bertrand_case_ends_at_nash_prices(delta, cost, alpha):
+    ts = run(bertrand_case(delta, cost, alpha, months=30, developers=2000), seed=3).timeseries
+    simulated = np.array([ts[f"price_v{j}"].iloc[-1] for j in range(len(delta))])
+    np.testing.assert_allclose(simulated, nash_prices(delta, cost, alpha), rtol=0.01)
+
+
+def test_bertrand_shares_match_logit_at_nash():
+    delta, cost, alpha = [1.5, 0.5], [1.0, 0.5], 1.0
+    ts = run(bertrand_case(delta, cost, alpha, months=20, developers=20_000), seed=1).timeseries
+    p = nash_prices(delta, cost, alpha)
+    e = np.exp(np.asarray(delta) - alpha * p)
+    prob = e / (1 + e.sum())
+    last = ts.iloc[-5:]
+    adopting = last["developers_adopting"].mean() / last["developers"].mean()
+    assert adopting == pytest.approx(prob.sum(), abs=0.01)
+    assert last["share_v0"].mean() == pytest.approx(prob[0] / prob.sum(), abs=0.01)
+
+
+def bass_recursion(p, q, months):
+    F = [0.0]
+    for _ in range(months):
+        F.append(F[-1] + (p + q * F[-1]) * (1 - F[-1]))
+    return np.array(F[1:])
+
+
+@pytest.mark.parametrize("p, q", [(0.03, 0.38), (0.01, 0.5), (0.1, 0.0), (0.002, 0.9)])
+def test_bass_case_follows_discrete_bass(p, q):
+    months = 36
+    ts = run(bass_case(p, q, developers=20_000, months=months), seed=5).timeseries
+    adopting = (ts["developers_adopting"] / ts["developers"]).to_numpy()
+    assert np.max(np.abs(adopting - bass_recursion(p, q, months))) < 0.02
+
+
+def test_bass_discrete_form_close_to_continuous_for_small_rates():
+    p, q, months = 0.01, 0.1, 36
+    t = np.arange(1, months + 1)
+    continuous = (1 - np.exp(-(p + q) * t)) / (1 + (q / p) * np.exp(-(p + q) * t))
+    ts = run(bass_case(p, q, developers=20_000, months=months), seed=2).timeseries
+    assert np.max(np.abs(ts["developers_adopting"] / ts["developers"] - continuous)) < 0.02
+
+
+def leader_nash_shares(k_inc, k_riv, alpha):
+    """Incumbent prices at zero cost against a free rival: p = 1/(alpha (1 - s_I(p)))."""
+
+    def gap(p):
+        e_i, e_r = np.exp(k_inc - alpha * p), np.exp(k_riv)
+        return p - 1.0 / (alpha * (1.0 - e_i / (1 + e_i + e_r)))
+
+    p = brentq(gap, 1e-9, 100.0 / alpha)
+    e_i, e_r = np.exp(k_inc - alpha * p), np.exp(k_riv)
+    return e_i / (1 + e_i + e_r), e_r / (1 + e_i + e_r)
+
+
+@pytest.mark.parametrize("advantage, learning", [(2.0, 0.05), (2.5, 0.1), (3.0, 0.02)])
+def test_leader_persists_when_its_nash_share_is_larger(advantage, learning):
+    s_inc, s_riv = leader_nash_shares(advantage, 0.0, 1.0)
+    assert s_inc > s_riv  # the analytic premise of persistence
+    ts = run(leader_case(advantage, learning, months=60, developers=20_000), seed=4).timeseries
+    assert (ts["share_incumbent"] > ts["share_rival"]).all()
+    lead = ts["capability_incumbent"] - ts["capability_rival"]
+    assert lead.iloc[-1] >= lead.iloc[0] - 1e-9
+    # the final shares are the logit-Nash shares at the final capabilities
+    s_inc, s_riv = leader_nash_shares(ts["capability_incumbent"].iloc[-1], ts["capability_rival"].iloc[-1], 1.0)
+    assert ts["share_incumbent"].iloc[-1] == pytest.approx(s_inc / (s_inc + s_riv), abs=0.02)
+
+
+def test_rival_overtakes_when_incumbent_nash_share_is_smaller():
+    s_inc, s_riv = leader_nash_shares(0.5, 0.0, 1.0)
+    assert s_inc < s_riv
+    ts = run(leader_case(0.5, 0.05, months=60, developers=20_000), seed=4).timeseries
+    assert ts["share_rival"].iloc[-1] > ts["share_incumbent"].iloc[-1]
+    assert ts["capability_rival"].iloc[-1] > ts["capability_incumbent"].iloc[-1]
+
+
+def test_case_arguments_are_checked():
+    with pytest.raises(ValueError, match="one entry per vendor"):
+        bertrand_case([1.0, 2.0], [1.0], 1.0)
+    with pytest.raises(ValueError, match="alpha"):
+        bertrand_case([1.0], [1.0], 0.0)
