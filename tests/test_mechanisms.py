@@ -4,15 +4,16 @@ import numpy as np
 import pytest
 
 from market_sim import MarketModel, Scenario, run
+from market_sim.market.accounting import usable_capability
 from market_sim.market.demand import (
-    ChoiceParams,
     DemandSample,
     capability_value,
+    choice_probabilities,
     evaluate,
     switching_cost,
     value_and_payment,
 )
-from market_sim.market.innovation import training_cost
+from market_sim.market.innovation import research, training_cost
 from market_sim.market.labor import match
 from market_sim.market.options import HOST, SELF, VENDOR, build_options, option_id
 from market_sim.metrics import lag_months
@@ -144,8 +145,6 @@ def test_best_markup_maximises_expected_profit_for_heterogeneous_developers(smal
         saved = opts.price[own].copy()
         opts.price[own] = opts.cost[own] + markup
         u = evaluate(dev, sample, opts, m.choice_params(), ids)
-        from market_sim.market.demand import choice_probabilities
-
         prob = choice_probabilities(u, True)
         cols = np.isin(ids, own)
         opts.price[own] = saved
@@ -176,9 +175,7 @@ def test_open_rival_compresses_closed_best_response_price():
         "openness": "always_open",
         "pricing": {"strategy": "markup", "markup": 0.0},
     }
-    from market_sim import Scenario as S
-
-    with_open = run(S(data), seed=1).timeseries
+    with_open = run(Scenario(data), seed=1).timeseries
     base = run(closed_only, seed=1).timeseries
     assert with_open["share_open"].iloc[-1] > 0.1
     assert with_open["price_v0"].iloc[-1] < base["price_v0"].iloc[-1] - 0.05  # C20
@@ -255,8 +252,6 @@ def test_open_vendor_absorbs_own_flow_fast_closed_others_late(small):
     m.flow_history = [np.zeros(len(m.vendors)) for _ in range(20)]
     m.flow_history[-1] = np.where(np.arange(len(m.vendors)) == meta.index, 0.1, 0.0)
     before = {v.vid: v.knowledge for v in m.vendors}
-    from market_sim.market.innovation import research
-
     research(m)
     com = m.cfg["community"]
     assert meta.knowledge - before["meta"] == pytest.approx(com["absorb_open"] * 0.1)
@@ -361,8 +356,6 @@ def test_value_decomposes_into_layers(small):
 
 def test_complement_revenue_formula(small):
     m = model_after(small, 12)
-    from market_sim.market.accounting import usable_capability
-
     meta = m.vendors[0]
     opts = m.options
     frontier = np.nanmax(opts.kappa[opts.available])
