@@ -140,7 +140,9 @@ def set_dotted(data: dict, key: str, value: Any) -> None:
     parts = key.split(".")
     if not all(parts):
         raise ScenarioError(f"{key!r} is not a dotted key like developers.count")
-    if parts[0] == "vendors" and len(parts) >= 2 and parts[1] not in data["vendors"]:
+    if parts == ["vendors"]:
+        raise ScenarioError("'vendors' cannot be overridden as a whole; set vendors.<id>.<key>, or use a scenario file")
+    if parts[0] == "vendors" and parts[1] not in data["vendors"]:
         raise ScenarioError(
             f"unknown key {key!r}: {parts[1]!r} is not a vendor of this scenario "
             f"(vendors: {', '.join(data['vendors'])})"

@@ -79,7 +79,7 @@ class Field:
             raise _bad(key, value, self.allowed())
         if self.choices and value not in self.choices:
             raise _bad(key, value, self.allowed())
-        if self.pattern is not None and not self.pattern.match(value):
+        if self.pattern is not None and not self.pattern.fullmatch(value):
             raise _bad(key, value, self.allowed())
         if self.lo is not None and value < self.lo or self.hi is not None and value > self.hi:
             raise _bad(key, value, self.allowed())

@@ -1,7 +1,9 @@
 """Process 5: pricing. Each vendor's pricing strategy sets the prices of its own API or paid
 service options, simultaneously, against rivals' current prices (C20, C22).
 
-Best-response demand is evaluated on a sample of ``market.demand_sample`` active developers
+A best response sets each option's markup against all other options' current prices,
+the vendor's own other sizes included (own-size cannibalisation is ignored; with one option
+per vendor this is the exact single-product best response). Demand is evaluated on a sample of ``market.demand_sample`` active developers
 drawn each month (all of them if fewer), with the same utilities the adoption step uses.
 A price hike shock multiplies the strategy's prices (C2).
 """
@@ -42,7 +44,7 @@ def set_prices(model) -> None:
             cost=opts.cost[own].copy(),
             price=opts.price[own].copy(),
             rival_min_price=rival_min,
-            best_markup=lambda own=own: demand.best_markup(opts, own),
+            best_markup=lambda own=own: np.array([demand.best_markup(opts, [o]) for o in own]),
             last_profit_usd=v.last_ledger.revenue_model - v.last_ledger.serving_cost,
             rng=rng,
         )

@@ -88,7 +88,7 @@ class PricingContext:
     cost: np.ndarray
     price: np.ndarray
     rival_min_price: np.ndarray  # cheapest rival market price at the same size (inf if none)
-    best_markup: Callable[[], float]  # the profit-maximising common markup over cost, logit demand
+    best_markup: Callable[[], np.ndarray]  # profit-maximising markup over cost per option, logit demand
     last_profit_usd: float  # last month's model profit (revenue - serving cost)
     rng: np.random.Generator
 

@@ -47,7 +47,7 @@ class FillRate(HiringStrategy):
     name = "fill_rate"
     classifier = {"adaptive_salary": True}
     params = {
-        "step": F(float, 0.0, 1.0),
+        "step": F(float, 0.0, 0.5),
         "growth_per_month": GROWTH,
         "payroll_share_of_cash": SHARE,
         "payroll_share_of_revenue": SHARE,

@@ -38,9 +38,9 @@ class Markup(PricingStrategy):
 class BestResponse(PricingStrategy):
     """Myopic best response to rivals' current prices under the model's own logit demand.
 
-    Sets a common absolute markup m over cost on all the vendor's options,
-    ``p_k = c_k + m``, with m maximising ``m * D(m)``, ``D(m) = sum_i v_i S_i(m)``
-    (expected token demand of the sampled developers). With one option and homogeneous
+    Sets each option's price ``p_o = c_o + m_o``, with m_o maximising ``m D_o(m)``,
+    ``D_o(m) = sum_i v_i S_io(m)`` (expected token demand of the sampled developers), all
+    other prices held at their current values. With one option and homogeneous
     developers the first-order condition is ``p = c + 1/(alpha (1 - s))``: the
     logit-Bertrand-Nash price, which repeated best responses reach (MODEL.md limiting case).
     ``step`` < 1 moves only part of the way each month (damping).
@@ -52,12 +52,12 @@ class BestResponse(PricingStrategy):
 
     def __init__(self, step: float = 1.0):
         self.step = step
-        self._markup: float | None = None
+        self._markup: np.ndarray | None = None
 
     def prices(self, ctx: PricingContext) -> np.ndarray:
-        target = ctx.best_markup()
-        if self._markup is None or self.step >= 1.0:
-            self._markup = target
+        target = np.broadcast_to(np.asarray(ctx.best_markup(), dtype=float), ctx.cost.shape).copy()
+        if self._markup is None or self._markup.shape != target.shape or self.step >= 1.0:
+            self._markup = target.copy()
         else:
             self._markup += self.step * (target - self._markup)
         return ctx.cost + self._markup
