@@ -105,7 +105,7 @@ def cmd_run(args) -> int:
     name = Path(args.scenario).stem if args.scenario else "default"
     out = args.out or Path("outputs") / "runs" / f"{name}-seed{args.seed}"
     result = run(scenario, seed=args.seed)
-    result.save(out, csv=args.csv, command=sys.argv)
+    result.save(out, csv=args.csv, command=args.command_line)
     print(format_summary(result))
     print(f"\nwrote {out}/ (timeseries.parquet, manifest.json, scenario.toml, adoption.png, prices.png)")
     return 0
@@ -116,8 +116,8 @@ def format_summary(result) -> str:
 
     ts = result.timeseries
     last = ts.iloc[-1]
-    table = result.vendors[["name", "open_weights", "share", "price_usd_per_mtok", "profit_usd_per_month"]].copy()
-    table.columns = ["vendor", "open", "token share", "price $/Mtok", "profit $M/month"]
+    table = result.vendors[["name", "openness", "share", "price_usd_per_mtok", "profit_usd_per_month"]].copy()
+    table.columns = ["vendor", "weights", "token share", "price $/Mtok", "profit $M/month"]
     table["profit $M/month"] = table["profit $M/month"] / 1e6
     with pd.option_context("display.float_format", "{:,.3f}".format, "display.width", 120):
         lines = [
@@ -159,7 +159,9 @@ def cmd_scenario(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
     args = parser.parse_args(argv)
+    args.command_line = ["market-sim", *argv]
     try:
         return args.func(args)
     except ScenarioError as exc:

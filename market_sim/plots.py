@@ -16,6 +16,8 @@ from matplotlib.figure import Figure  # noqa: E402
 
 OPEN_STYLE = {"linestyle": "-", "linewidth": 2.0}
 CLOSED_STYLE = {"linestyle": "--", "linewidth": 2.0}
+PARTLY_STYLE = {"linestyle": "-.", "linewidth": 2.0}
+STYLE_BY_OPENNESS = {"open": OPEN_STYLE, "closed": CLOSED_STYLE, "partly open": PARTLY_STYLE, "unreleased": CLOSED_STYLE}
 
 
 def _dates(ts: pd.DataFrame) -> pd.DatetimeIndex:
@@ -30,13 +32,13 @@ def _format_time_axis(ax) -> None:
 
 
 def plot_adoption(ts: pd.DataFrame, vendors: pd.DataFrame, title: str = "") -> Figure:
-    """Token share per vendor over time; open-weight vendors solid, closed dashed."""
+    """Token share per vendor over time; open-weight vendors solid, closed dashed, partly open dash-dot."""
     fig, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
     x = _dates(ts)
     colors = plt.get_cmap("tab10")
     for i, (vid, row) in enumerate(vendors.iterrows()):
-        style = OPEN_STYLE if row["open_weights"] else CLOSED_STYLE
-        label = f"{row['name']} ({'open' if row['open_weights'] else 'closed'})"
+        style = STYLE_BY_OPENNESS[row["openness"]]
+        label = f"{row['name']} ({row['openness']})"
         ax.plot(x, ts[f"share_{vid}"], color=colors(i % 10), label=label, **style)
     ax.plot(x, ts["share_open"], color="black", linewidth=1.2, linestyle=":", label="all open-weight models")
     ax.set_ylabel("token share (fraction of tokens served)")

@@ -39,6 +39,7 @@ def vendor_summary(model: MarketModel, ts: pd.DataFrame) -> pd.DataFrame:
         rows[v.vid] = {
             "name": v.name,
             "open_weights": bool(v.is_open),
+            "openness": v.openness_label,
             "share": last[f"share_{v.vid}"],
             "price_usd_per_mtok": last[f"price_{v.vid}"],
             "revenue_usd_per_month": last[f"revenue_{v.vid}"],
@@ -76,7 +77,7 @@ class RunResult:
 
     def summary(self) -> pd.DataFrame:
         """Headline numbers at the final month: per-vendor table."""
-        return self.vendors[["name", "open_weights", "share", "price_usd_per_mtok", "profit_usd_per_month", "cash_usd"]]
+        return self.vendors[["name", "openness", "share", "price_usd_per_mtok", "profit_usd_per_month", "cash_usd"]]
 
     def headline(self) -> dict[str, float]:
         """Market-level numbers at the final month."""

@@ -130,6 +130,15 @@ class Vendor(mesa.Agent):
         return float(fam.open[offered].mean()) if offered.any() else 0.0
 
     @property
+    def openness_label(self) -> str:
+        """'open', 'closed' or 'partly open' (by size) for the latest release; 'unreleased' before one."""
+        if not self.families:
+            return "unreleased"
+        fam = self.families[-1]
+        flags = fam.open[~np.isnan(fam.kappa)]
+        return "open" if flags.all() else "closed" if not flags.any() else "partly open"
+
+    @property
     def best_released(self) -> float:
         return float(np.nanmax(self.released_kappa)) if self.families else -np.inf
 

@@ -4,7 +4,8 @@ service options, simultaneously, against rivals' current prices (C20, C22).
 A best response sets each option's markup against all other options' current prices,
 the vendor's own other sizes included (own-size cannibalisation is ignored; with one option
 per vendor this is the exact single-product best response). Demand is evaluated on a sample of ``market.demand_sample`` active developers
-drawn each month (all of them if fewer), with the same utilities the adoption step uses.
+(all of them if fewer): the first active ones in a random order drawn once per run, so the
+sample is stable from month to month; utilities are those the adoption step uses.
 A price hike shock multiplies the strategy's prices (C2).
 """
 
@@ -26,9 +27,8 @@ def set_prices(model) -> None:
     sellers = [v for v in model.vendors if opts.vendor_hosted(v.index).size]
     if not sellers:
         return
-    active = np.flatnonzero(dev.entry_month <= t)
-    n = model.cfg["market"]["demand_sample"]
-    sample = active if active.size <= n else np.sort(rng.choice(active, size=n, replace=False))
+    order = model.demand_order  # a fixed random order: the sample changes only as developers enter
+    sample = np.sort(order[dev.entry_month[order] <= t][: model.cfg["market"]["demand_sample"]])
     ids = np.flatnonzero(opts.available)
     demand = DemandSample(
         evaluate(dev, sample, opts, model.choice_params(), ids), model.cfg["market"]["outside_option"]

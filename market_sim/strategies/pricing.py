@@ -79,7 +79,7 @@ class Adaptive(PricingStrategy):
         self.initial_markup = initial_markup
         self.step = step
         self.min_markup = min_markup
-        self._markup = initial_markup
+        self._markup = max(initial_markup, min_markup)
         self._direction = 1.0
         self._last_profit: float | None = None
 
@@ -110,9 +110,7 @@ class Undercut(PricingStrategy):
         self.fallback_markup = fallback_markup
 
     def prices(self, ctx: PricingContext) -> np.ndarray:
-        target = np.where(
-            np.isfinite(ctx.rival_min_price),
-            (1.0 - self.discount) * ctx.rival_min_price,
-            ctx.cost * (1.0 + self.fallback_markup),
-        )
+        has_rival = np.isfinite(ctx.rival_min_price)
+        rival = np.where(has_rival, ctx.rival_min_price, 0.0)
+        target = np.where(has_rival, (1.0 - self.discount) * rival, ctx.cost * (1.0 + self.fallback_markup))
         return np.maximum(ctx.cost * (1.0 + self.floor_markup), target)
