@@ -178,9 +178,10 @@ class DemandSample:
         top = np.where(np.isfinite(top), top, 0.0)
         self.exp_z = np.exp(z - top[:, None])
         self.exp_outside = np.exp(-top) if outside_option else np.zeros_like(top)
+        self.exp_total = self.exp_z.sum(axis=1) + self.exp_outside
         self.alpha = u.volume / u.sigma
 
-    def best_markup(self, opts: OptionTable, own: np.ndarray) -> float:
+    def best_markup(self, opts: OptionTable, own: np.ndarray, guess: float | None = None) -> float:
         """The profit-maximising common markup m (USD/Mtok) over cost on the options ``own``.
 
         With L_i = log B_i(0) - log A_i, where B_i(0) sums exp(U/sigma) over ``own`` at price =
@@ -188,29 +189,36 @@ class DemandSample:
         developer i is S_i(m) = logistic(L_i - alpha_i m), alpha_i = volume_i / sigma_i. Expected
         token demand D(m) = sum_i v_i S_i(m); profit m D(m) is maximal where
         ``D(m) - m sum_i v_i alpha_i S_i (1 - S_i) = 0`` (solved by Brent's method). For one
-        option and identical developers this is ``m = 1 / (alpha (1 - s))``.
+        option and identical developers this is ``m = 1 / (alpha (1 - s))``. ``guess`` (e.g. the
+        current markup) only speeds up the search.
         """
         u, alpha = self.u, self.alpha
         cols = np.isin(u.ids, own)
         margin = opts.price[u.ids[cols]] - opts.cost[u.ids[cols]]
+        exp_own = self.exp_z[:, cols]
+        # everything else: the total minus own (relative rounding ~1e-16 of the total; a
+        # remainder below 1e-12 of the total is a developer with no alternative)
+        others = self.exp_total - exp_own.sum(axis=1)
+        others[others <= 1e-12 * self.exp_total] = 0.0
         with np.errstate(divide="ignore"):
-            log_own = np.log(self.exp_z[:, cols]) + alpha[:, None] * margin[None, :]  # at price = cost
+            log_own = np.log(exp_own) + alpha[:, None] * margin[None, :]  # at price = cost
             top = np.max(log_own, axis=1, initial=-np.inf)
             buyers = np.isfinite(top)
             log_b = top[buyers] + np.log(np.exp(log_own[buyers] - top[buyers, None]).sum(axis=1))
-            log_a = np.log(self.exp_z[buyers][:, ~cols].sum(axis=1) + self.exp_outside[buyers])
+            log_a = np.log(others[buyers])
         fallback = float(1.0 / np.mean(alpha))  # the small-share limit of 1 / (alpha (1 - s))
         reach = np.isfinite(log_a)  # developers with no alternative at all buy at any price
         if not reach.any():
             return fallback
         L = (log_b - log_a)[reach]
-        return solve_markup(L, alpha[buyers][reach], u.volume[buyers][reach])
+        return solve_markup(L, alpha[buyers][reach], u.volume[buyers][reach], guess)
 
 
-def solve_markup(L: np.ndarray, a: np.ndarray, v: np.ndarray, tol: float = 1e-12) -> float:
+def solve_markup(L: np.ndarray, a: np.ndarray, v: np.ndarray, guess: float | None = None, tol: float = 1e-12) -> float:
     """Root of h(m) = D(m) - m G(m), G = sum v a S (1 - S): safeguarded Newton in a bracket.
 
-    h(0) = D(0) > 0 and h < 0 for large m; h'(m) = -2 G - m G', G' = -sum v a^2 S(1-S)(1-2S).
+    h(0) = D(0) > 0 and h < 0 for large m (profit m D(m) is log-concave in logit models, so
+    the root is the unique maximiser); h'(m) = -2 G - m G', G' = -sum v a^2 S(1-S)(1-2S).
     """
 
     def h_and_slope(m: float) -> tuple[float, float]:
@@ -219,18 +227,17 @@ def solve_markup(L: np.ndarray, a: np.ndarray, v: np.ndarray, tol: float = 1e-12
         g = q.sum()
         return float(np.dot(v, s) - m * g), float(-2.0 * g + m * np.dot(q * a, 1.0 - 2.0 * s))
 
-    lo, hi = 0.0, 1.0 / a.max()
-    while h_and_slope(hi)[0] > 0 and hi < 1e12:
-        lo, hi = hi, hi * 2.0
-    m = 0.5 * (lo + hi)
-    for _ in range(100):
+    lo, hi = 0.0, np.inf
+    m = guess if guess is not None and np.isfinite(guess) and guess > 0 else 1.0 / a.max()
+    for _ in range(200):
         h, slope = h_and_slope(m)
         if h > 0:
             lo = m
         else:
             hi = m
-        step = m - h / slope if slope < 0 else 0.5 * (lo + hi)
-        new = step if lo < step < hi else 0.5 * (lo + hi)
+        new = m - h / slope if slope < 0 else np.nan
+        if not lo < new < hi:  # outside the bracket: bisect, or expand while unbounded
+            new = 2.0 * lo + 1.0 / a.max() if np.isinf(hi) else 0.5 * (lo + hi)
         if abs(new - m) <= tol * (1.0 + m) or hi - lo <= tol * (1.0 + m):
             return float(new)
         m = new

@@ -44,7 +44,9 @@ def set_prices(model) -> None:
             cost=opts.cost[own].copy(),
             price=opts.price[own].copy(),
             rival_min_price=rival_min,
-            best_markup=lambda own=own: np.array([demand.best_markup(opts, [o]) for o in own]),
+            best_markup=lambda own=own: np.array(
+                [demand.best_markup(opts, [o], guess=opts.price[o] - opts.cost[o]) for o in own]
+            ),
             last_profit_usd=v.last_ledger.revenue_model - v.last_ledger.serving_cost,
             rng=rng,
         )
