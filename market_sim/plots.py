@@ -17,7 +17,12 @@ from matplotlib.figure import Figure  # noqa: E402
 OPEN_STYLE = {"linestyle": "-", "linewidth": 2.0}
 CLOSED_STYLE = {"linestyle": "--", "linewidth": 2.0}
 PARTLY_STYLE = {"linestyle": "-.", "linewidth": 2.0}
-STYLE_BY_OPENNESS = {"open": OPEN_STYLE, "closed": CLOSED_STYLE, "partly open": PARTLY_STYLE, "unreleased": CLOSED_STYLE}
+STYLE_BY_OPENNESS = {
+    "open": OPEN_STYLE,
+    "closed": CLOSED_STYLE,
+    "partly open": PARTLY_STYLE,
+    "unreleased": CLOSED_STYLE,
+}
 
 
 def _dates(ts: pd.DataFrame) -> pd.DatetimeIndex:

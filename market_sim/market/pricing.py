@@ -3,9 +3,10 @@ service options, simultaneously, against rivals' current prices (C20, C22).
 
 A best response sets each option's markup against all other options' current prices,
 the vendor's own other sizes included (own-size cannibalisation is ignored; with one option
-per vendor this is the exact single-product best response). Demand is evaluated on a sample of ``market.demand_sample`` active developers
-(all of them if fewer): the first active ones in a random order drawn once per run, so the
-sample is stable from month to month; utilities are those the adoption step uses.
+per vendor this is the exact single-product best response). Demand is evaluated on a sample
+of ``market.demand_sample`` active developers (all of them if fewer): the first active ones in
+a random order drawn once per run, so the sample is stable from month to month; utilities
+are those the adoption step uses.
 A price hike shock multiplies the strategy's prices (C2).
 """
 
