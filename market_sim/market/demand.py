@@ -167,8 +167,8 @@ def choice_probabilities(u: Utilities, outside_option: bool) -> np.ndarray:
 class DemandSample:
     """Logit demand of a developer sample, prepared once a month for every vendor's pricing.
 
-    Stores E_io = exp(U_io / sigma_i - M_i) (row-shifted for stability) and the outside
-    option's exp(-M_i), so each vendor's best markup needs only sums over columns.
+    Stores E_io = exp(U_io / sigma_i - M_i) (row-shifted for stability), the outside option's
+    exp(-M_i) and the row totals T_i, so a best response needs only column operations.
     """
 
     def __init__(self, u: Utilities, outside_option: bool):
@@ -181,64 +181,61 @@ class DemandSample:
         self.exp_total = self.exp_z.sum(axis=1) + self.exp_outside
         self.alpha = u.volume / u.sigma
 
-    def best_markup(self, opts: OptionTable, own: np.ndarray, guess: float | None = None) -> float:
-        """The profit-maximising common markup m (USD/Mtok) over cost on the options ``own``.
+    def best_markups(self, opts: OptionTable, options: np.ndarray) -> np.ndarray:
+        """Each option's profit-maximising markup m_o (USD/Mtok) over its cost, all other
+        options' prices held at their current values (one best response per option).
 
-        With L_i = log B_i(0) - log A_i, where B_i(0) sums exp(U/sigma) over ``own`` at price =
-        cost and A_i over every other option (and the outside option), the vendor's share of
-        developer i is S_i(m) = logistic(L_i - alpha_i m), alpha_i = volume_i / sigma_i. Expected
-        token demand D(m) = sum_i v_i S_i(m); profit m D(m) is maximal where
-        ``D(m) - m sum_i v_i alpha_i S_i (1 - S_i) = 0`` (solved by Brent's method). For one
-        option and identical developers this is ``m = 1 / (alpha (1 - s))``. ``guess`` (e.g. the
-        current markup) only speeds up the search.
+        Developer i buys option o with probability S_io(m) = logistic(L_io - alpha_i m), where
+        L_io = log E_io(at price = cost) - log(everything else, outside option included) and
+        alpha_i = volume_i / sigma_i. Expected token demand D_o(m) = sum_i v_i S_io(m); profit
+        m D_o(m) is maximal where ``D_o(m) - m sum_i v_i alpha_i S_io (1 - S_io) = 0``, solved for
+        all options at once by :func:`solve_markups`. For one option and identical developers
+        this is ``m = 1 / (alpha (1 - s))``. Developers who cannot buy o, or who have no
+        alternative at all, do not enter its first-order condition.
         """
-        u, alpha = self.u, self.alpha
-        cols = np.isin(u.ids, own)
-        margin = opts.price[u.ids[cols]] - opts.cost[u.ids[cols]]
+        cols = np.searchsorted(self.u.ids, options)
+        alpha = self.alpha
         exp_own = self.exp_z[:, cols]
-        # everything else: the total minus own (relative rounding ~1e-16 of the total; a
-        # remainder below 1e-12 of the total is a developer with no alternative)
-        others = self.exp_total - exp_own.sum(axis=1)
-        others[others <= 1e-12 * self.exp_total] = 0.0
+        others = self.exp_total[:, None] - exp_own  # rounding ~1e-16 of the total
+        margin = opts.price[options] - opts.cost[options]
         with np.errstate(divide="ignore"):
-            log_own = np.log(exp_own) + alpha[:, None] * margin[None, :]  # at price = cost
-            top = np.max(log_own, axis=1, initial=-np.inf)
-            buyers = np.isfinite(top)
-            log_b = top[buyers] + np.log(np.exp(log_own[buyers] - top[buyers, None]).sum(axis=1))
-            log_a = np.log(others[buyers])
-        fallback = float(1.0 / np.mean(alpha))  # the small-share limit of 1 / (alpha (1 - s))
-        reach = np.isfinite(log_a)  # developers with no alternative at all buy at any price
-        if not reach.any():
-            return fallback
-        L = (log_b - log_a)[reach]
-        return solve_markup(L, alpha[buyers][reach], u.volume[buyers][reach], guess)
+            L = np.log(exp_own) + alpha[:, None] * margin[None, :] - np.log(others)
+        L[others <= 1e-12 * self.exp_total[:, None]] = -np.inf  # no alternative: not price-responsive
+        return solve_markups(L, alpha, self.u.volume, guess=np.maximum(margin, 0.0))
 
 
-def solve_markup(L: np.ndarray, a: np.ndarray, v: np.ndarray, guess: float | None = None, tol: float = 1e-12) -> float:
-    """Root of h(m) = D(m) - m G(m), G = sum v a S (1 - S): safeguarded Newton in a bracket.
+def solve_markups(L: np.ndarray, a: np.ndarray, v: np.ndarray, guess: np.ndarray, tol: float = 1e-10) -> np.ndarray:
+    """Roots of h_o(m) = D_o(m) - m G_o(m), G_o = sum_i v_i a_i S_io (1 - S_io), one per column
+    of L: safeguarded Newton inside a bracket, vectorised over columns.
 
-    h(0) = D(0) > 0 and h < 0 for large m (profit m D(m) is log-concave in logit models, so
-    the root is the unique maximiser); h'(m) = -2 G - m G', G' = -sum v a^2 S(1-S)(1-2S).
+    h(0) = D(0) > 0 and h < 0 for large m (profit m D(m) is log-concave in logit models, so the
+    root is the unique maximiser); h'(m) = -2 G - m G', G' = -sum v a^2 S (1-S)(1-2S). A column
+    with no buyer gets the small-share limit 1 / mean(alpha).
     """
-
-    def h_and_slope(m: float) -> tuple[float, float]:
-        s = expit(L - a * m)
-        q = v * a * s * (1.0 - s)
-        g = q.sum()
-        return float(np.dot(v, s) - m * g), float(-2.0 * g + m * np.dot(q * a, 1.0 - 2.0 * s))
-
-    lo, hi = 0.0, np.inf
-    m = guess if guess is not None and np.isfinite(guess) and guess > 0 else 1.0 / a.max()
+    k = L.shape[1]
+    buyers = np.isfinite(L).any(axis=0)
+    m = np.where(buyers & (guess > 0), guess, 1.0 / a.max())
+    lo, hi = np.zeros(k), np.full(k, np.inf)
+    todo = buyers.copy()
+    va, va2 = (v * a)[:, None], (v * a * a)[:, None]
     for _ in range(200):
-        h, slope = h_and_slope(m)
-        if h > 0:
-            lo = m
-        else:
-            hi = m
-        new = m - h / slope if slope < 0 else np.nan
-        if not lo < new < hi:  # outside the bracket: bisect, or expand while unbounded
-            new = 2.0 * lo + 1.0 / a.max() if np.isinf(hi) else 0.5 * (lo + hi)
-        if abs(new - m) <= tol * (1.0 + m) or hi - lo <= tol * (1.0 + m):
-            return float(new)
-        m = new
-    return float(m)
+        if not todo.any():
+            break
+        cols = np.flatnonzero(todo)
+        s = expit(L[:, cols] - a[:, None] * m[cols])
+        q = s * (1.0 - s)
+        g = (va * q).sum(axis=0)
+        h = v @ s - m[cols] * g
+        slope = -2.0 * g + m[cols] * (va2 * q * (1.0 - 2.0 * s)).sum(axis=0)
+        lo[cols] = np.where(h > 0, m[cols], lo[cols])
+        hi[cols] = np.where(h > 0, hi[cols], m[cols])
+        with np.errstate(divide="ignore", invalid="ignore"):
+            new = np.where(slope < 0, m[cols] - h / slope, np.nan)
+        inside = (lo[cols] < new) & (new < hi[cols])
+        fallback = np.where(np.isinf(hi[cols]), 2.0 * lo[cols] + 1.0 / a.max(), 0.5 * (lo[cols] + hi[cols]))
+        new = np.where(inside, new, fallback)
+        done = (np.abs(new - m[cols]) <= tol * (1.0 + m[cols])) | (hi[cols] - lo[cols] <= tol * (1.0 + m[cols]))
+        m[cols] = new
+        todo[cols[done]] = False
+    m[~buyers] = 1.0 / np.mean(a)
+    return m

@@ -15,25 +15,20 @@ from __future__ import annotations
 import numpy as np
 
 from market_sim.market.demand import DemandSample, evaluate
-from market_sim.market.options import HOST, SELF
+from market_sim.market.options import HOST, SELF, VENDOR
 from market_sim.strategies.base import PricingContext
 
 INITIAL_MARKUP = 0.5  # a new option's price before its first pricing decision: cost x 1.5
 
 
 def set_prices(model) -> None:
-    opts, dev, rng, t = model.options, model.developers, model.rng, model.month
+    opts, rng = model.options, model.rng
     unpriced = opts.available & (opts.mode != SELF) & (opts.mode != HOST) & (opts.price <= 0)
     opts.price[unpriced] = opts.cost[unpriced] * (1.0 + INITIAL_MARKUP)
     sellers = [v for v in model.vendors if opts.vendor_hosted(v.index).size]
     if not sellers:
         return
-    order = model.demand_order  # a fixed random order: the sample changes only as developers enter
-    sample = np.sort(order[dev.entry_month[order] <= t][: model.cfg["market"]["demand_sample"]])
-    ids = np.flatnonzero(opts.available)
-    demand = DemandSample(
-        evaluate(dev, sample, opts, model.choice_params(), ids), model.cfg["market"]["outside_option"]
-    )
+    best = BestMarkups(model)
     market = opts.available & (opts.mode != SELF)
     new_prices = {}
     for v in sellers:
@@ -45,9 +40,7 @@ def set_prices(model) -> None:
             cost=opts.cost[own].copy(),
             price=opts.price[own].copy(),
             rival_min_price=rival_min,
-            best_markup=lambda own=own: np.array(
-                [demand.best_markup(opts, [o], guess=opts.price[o] - opts.cost[o]) for o in own]
-            ),
+            best_markup=lambda own=own: best(own),
             last_profit_usd=v.last_ledger.revenue_model - v.last_ledger.serving_cost,
             rng=rng,
         )
@@ -57,3 +50,23 @@ def set_prices(model) -> None:
         own, prices = new_prices[v.index]
         opts.price[own] = prices
         v.price[opts.size[own]] = prices
+
+
+class BestMarkups:
+    """Every sellable option's best-response markup, solved together on first use: one
+    vectorised solve a month, skipped when no vendor prices by demand."""
+
+    def __init__(self, model):
+        self.model = model
+        self.options = np.flatnonzero(model.options.available & (model.options.mode == VENDOR))
+        self._markups: np.ndarray | None = None
+
+    def __call__(self, own: np.ndarray) -> np.ndarray:
+        if self._markups is None:
+            m, opts, dev = self.model, self.model.options, self.model.developers
+            order = m.demand_order  # a fixed random order: the sample changes only as developers enter
+            sample = np.sort(order[dev.entry_month[order] <= m.month][: m.cfg["market"]["demand_sample"]])
+            u = evaluate(dev, sample, opts, m.choice_params(), np.flatnonzero(opts.available))
+            demand = DemandSample(u, m.cfg["market"]["outside_option"])
+            self._markups = demand.best_markups(opts, self.options)
+        return self._markups[np.searchsorted(self.options, own)]
