@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from market_sim.errors import ScenarioError
+from market_sim.errors import ScenarioError, UserError
 
 EXIT_USAGE = 2
 
@@ -45,6 +45,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="a Python file of your own strategies to import before running (repeatable)",
     )
     p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser(
+        "sweep",
+        help="run (or resume) a sweep spec: designs, replicates, arms",
+        description="Run a sweep spec (TOML) and write a resumable result set. Re-running the same "
+        "command after an interruption finishes the remaining runs without redoing finished ones.",
+    )
+    p.add_argument("spec", type=Path, help="sweep spec TOML (see docs/experiments.md)")
+    p.add_argument("--out", type=Path, help="result folder (default: outputs/sweeps/<sweep name>)")
+    p.add_argument("--workers", type=int, help="local worker processes (default: all cores; 1 = serial)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786")
+    p.add_argument("--cluster", choices=["local"], help="start a Dask LocalCluster on loopback with --workers workers")
+    p.add_argument("--retry-failed", action="store_true", help="rerun only the runs recorded as failed")
+    p.add_argument("--force-new", action="store_true", help="discard results of a different spec in --out")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser(
         "strategies",
@@ -137,6 +153,35 @@ def format_summary(result) -> str:
     return "\n".join(lines)
 
 
+def cmd_sweep(args) -> int:
+    from market_sim.errors import SpecError
+    from market_sim.sweep import SweepSpec, run_sweep
+    from market_sim.sweep.executors import open_executor
+
+    if args.workers is not None and args.workers < 1:
+        raise SpecError(f"--workers {args.workers} is not allowed: expected an integer >= 1")
+    spec = SweepSpec.load(args.spec)
+    out = args.out or Path("outputs") / "sweeps" / spec.name
+    with open_executor(args.workers, args.scheduler, args.cluster) as ex:
+        report = run_sweep(
+            spec,
+            str(out),
+            ex.executor,
+            workers=ex.workers,
+            retry_failed=args.retry_failed,
+            force_new=args.force_new,
+            spec_text=args.spec.read_text(encoding="utf-8"),
+            command=args.command_line,
+            progress=not args.no_progress,
+            scheduler=ex.label,
+        )
+    print(
+        f"sweep {spec.name}: {report.total} runs, {report.skipped} already finished, {report.done} run now "
+        f"({report.failed} failed) in {report.seconds:.1f} s on {ex.label}; results in {out}/"
+    )
+    return 1 if report.failed else 0
+
+
 def cmd_strategies(args) -> int:
     from market_sim.schema import STRATEGY_SLOTS
     from market_sim.strategies.registry import lookup, names
@@ -164,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
     args.command_line = ["market-sim", *argv]
     try:
         return args.func(args)
-    except ScenarioError as exc:
+    except UserError as exc:
         print(f"market-sim: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -4,8 +4,20 @@ The CLI turns a :class:`ScenarioError` into a one-line message and exit status 2
 """
 
 
-class ScenarioError(ValueError):
+class UserError(ValueError):
+    """Any error in what the user asked for; the CLI prints it on one line and exits 2."""
+
+
+class ScenarioError(UserError):
     """A scenario key, value or strategy name is not allowed.
 
     The message names the dotted key, the offending value and what is allowed.
     """
+
+
+class SpecError(UserError):
+    """A sweep spec key, value, design or parameter is not allowed."""
+
+
+class SchedulerError(UserError):
+    """A Dask scheduler cannot be reached or started."""

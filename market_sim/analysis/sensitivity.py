@@ -75,9 +75,7 @@ def sobol_indices(
     y = _output(values)
     block = len(names) + 2
     if y.size == 0 or y.size % block:
-        raise ValueError(
-            f"a Sobol design without second order has N*(D+2) = N*{block} points; got {y.size} values"
-        )
+        raise ValueError(f"a Sobol design without second order has N*(D+2) = N*{block} points; got {y.size} values")
     if np.ptp(y) == 0.0:
         return _nan_indices(names, SOBOL_COLUMNS)
     res = sobol_analyze.analyze(

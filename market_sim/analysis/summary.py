@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-RUN_COLUMNS = ("run_id", "arm", "point", "replicate", "seed", "status", "wall_seconds", "error")
-"""Columns of ``runs`` that are not swept parameters."""
+RUN_COLUMNS = ("run_id", "arm", "point", "replicate", "seed", "status", "wall_seconds", "error", "scenario_hash")
+"""Bookkeeping columns of ``runs``; parameter columns are the other ones with a dotted name."""
 
 _KEYS = ["run_id", "arm", "point", "replicate", "seed"]
 _STAT_COLUMNS = ["n", "mean", "std", "ci_low", "ci_high"]
@@ -56,21 +56,28 @@ def _check_window(window_months: int) -> None:
 
 
 def parameter_columns(runs: pd.DataFrame) -> list[str]:
-    """The swept-parameter columns of ``runs``: every column not in :data:`RUN_COLUMNS`, in table order."""
-    return [c for c in runs.columns if c not in RUN_COLUMNS]
+    """The parameter columns of ``runs`` in table order: those named by a dotted scenario key
+    (``"developers.count"``), i.e. with a "." and not in :data:`RUN_COLUMNS`. Other bookkeeping columns
+    a sweep may add (``scenario_hash``, ...) are ignored."""
+    return [c for c in runs.columns if isinstance(c, str) and "." in c and c not in RUN_COLUMNS]
+
+
+def _arm_labels(arm: pd.Series) -> pd.Series:
+    """Arm labels as str; a missing label (e.g. "" read back from CSV as NaN) becomes ""."""
+    return arm.astype(object).where(arm.notna(), "").astype(str)
 
 
 def arms(runs: pd.DataFrame) -> list[str]:
-    """The sorted arm labels of ``runs`` (any status); a missing label (e.g. "" read back from CSV) is ""."""
+    """The sorted arm labels of ``runs`` (any status); a missing label is ""."""
     _require(runs, ["arm"], "runs")
-    return sorted(runs["arm"].fillna("").astype(str).unique())
+    return sorted(_arm_labels(runs["arm"]).unique())
 
 
 def _ok_runs(runs: pd.DataFrame) -> pd.DataFrame:
     """Runs with status "ok", with ``arm`` normalised to str ("" for missing)."""
     _require(runs, _KEYS + ["status"], "runs")
     ok = runs.loc[runs["status"] == "ok"].copy()
-    ok["arm"] = ok["arm"].fillna("").astype(str)
+    ok["arm"] = _arm_labels(ok["arm"])
     return ok
 
 
@@ -172,8 +179,10 @@ def summarize(
     out = _describe(_ordered_metric(long, metrics), [*by, "metric"], "value", confidence)
     out["metric"] = out["metric"].astype(str)
     params = _constant_parameters(fv, by, parameter_columns(runs))
-    if params is not None:
-        out = out.merge(params, on=by, how="left") if by else out.assign(**params.iloc[0].to_dict())
+    if params is not None and by:
+        out = out.merge(params, on=by, how="left")
+    elif params is not None and len(params):
+        out = out.assign(**params.iloc[0].to_dict())
     return out
 
 
@@ -234,13 +243,18 @@ def paired_differences(
     key = ["point", "replicate"]
     sides = []
     for arm in (arm_a, arm_b):
-        side = fv.loc[fv["arm"] == arm, key + metrics]
+        side = fv.loc[fv["arm"] == arm, [*key, "seed", *metrics]]
         duplicated = side.duplicated(key)
         if duplicated.any():
             bad = side.loc[duplicated, key].head(5).to_dict("records")
             raise ValueError(f"arm {arm!r} has more than one ok run per (point, replicate), e.g. {bad}")
         sides.append(side.set_index(key))
     a, b = sides[0].align(sides[1], join="inner")
+    unmatched = a["seed"] != b["seed"]
+    if unmatched.any():
+        bad = a.index[unmatched][:5].tolist()
+        raise ValueError(f"paired runs must share their seed (common random numbers); (point, replicate) {bad} do not")
+    a, b = a[metrics], b[metrics]
     long = a.reset_index().melt(id_vars=key, value_vars=metrics, var_name="metric", value_name="a")
     long["b"] = b.reset_index().melt(id_vars=key, value_vars=metrics, value_name="b")["b"].to_numpy()
     long["difference"] = long["a"] - long["b"]

@@ -1,0 +1,204 @@
+"""Running a sweep on any ``concurrent.futures.Executor``: serial, a local process pool, or a
+Dask cluster (``Client.get_executor()``).
+
+Runs are listed up front in interleaved order (every design point's first replicate before
+any second one); seeds are drawn up front, one per replicate, from
+``SeedSequence(spec.seed).spawn(replicates)``, and shared by every arm and design point
+(common random numbers). A run's result depends only on its scenario and seed, so the result
+set is bit-identical whichever executor runs it and whatever order runs finish in. At most
+``2 x workers`` runs are in flight, and each finished run is written at once, so memory does
+not grow with the number of runs.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import time
+import traceback
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from market_sim.provenance import manifest
+from market_sim.sweep.designs import build
+from market_sim.sweep.spec import SweepSpec
+from market_sim.sweep.store import ResultStore
+
+
+@dataclass(frozen=True)
+class RunTask:
+    run_id: int
+    arm: str
+    point: int
+    replicate: int
+    seed: int
+    overrides: dict[str, Any] = field(default_factory=dict)
+
+
+def replicate_seeds(seed: int, replicates: int) -> list[int]:
+    """One 63-bit integer seed per replicate, from ``SeedSequence(seed).spawn(replicates)``."""
+    children = np.random.SeedSequence(seed).spawn(replicates)
+    return [int(c.generate_state(1, np.uint64)[0] >> np.uint64(1)) for c in children]
+
+
+def plan(spec: SweepSpec) -> tuple[list[RunTask], dict]:
+    """Every run of the sweep, in interleaved order, and the design description."""
+    design = build(spec)
+    seeds = replicate_seeds(spec.seed, spec.replicates)
+    tasks, run_id = [], 0
+    for r, seed in enumerate(seeds):
+        for p, point in enumerate(design.points):
+            for arm in spec.arm_names:
+                overrides = {**point, **(spec.arms.get(arm, {}) if arm else {})}
+                tasks.append(RunTask(run_id, arm, p, r, seed, overrides))
+                run_id += 1
+    info = {
+        "design": spec.design,
+        "points": design.points,
+        "problem": design.problem,
+        "X": None if design.X is None else design.X.tolist(),
+        "seeds": seeds,
+        "arms": spec.arm_names,
+    }
+    return tasks, info
+
+
+def execute(base: dict, task: RunTask, metrics: tuple[str, ...] | None) -> tuple[dict, Any]:
+    """Run one task (in a worker). Never raises: a failure is returned as a record."""
+    from market_sim.results import run
+    from market_sim.scenario import Scenario
+
+    start = time.perf_counter()
+    record = {
+        "run_id": task.run_id,
+        "arm": task.arm,
+        "point": task.point,
+        "replicate": task.replicate,
+        "seed": task.seed,
+        "parameters": {k: v for k, v in task.overrides.items()},
+    }
+    try:
+        scenario = Scenario(base).with_overrides(task.overrides)
+        ts = run(scenario, seed=task.seed).timeseries
+        if metrics is not None:
+            ts = ts[["month", "date", *metrics]]
+        ts.insert(0, "run_id", task.run_id)
+        record.update(status="ok", error="", scenario_hash=scenario.hash)
+    except Exception:  # noqa: BLE001 - a failed run is data, not a crash
+        ts = None
+        record.update(status="failed", error=traceback.format_exc(), scenario_hash="")
+    record["wall_seconds"] = round(time.perf_counter() - start, 4)
+    return record, ts
+
+
+class SerialExecutor(cf.Executor):
+    """Runs each task at once in this process: the executor for ``--workers 1`` and tests."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future: cf.Future = cf.Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # noqa: BLE001
+            future.set_exception(exc)
+        return future
+
+
+@dataclass
+class SweepReport:
+    total: int
+    skipped: int
+    done: int
+    failed: int
+    seconds: float
+
+
+def run_sweep(
+    spec: SweepSpec,
+    out: str,
+    executor: cf.Executor,
+    workers: int = 1,
+    retry_failed: bool = False,
+    force_new: bool = False,
+    spec_text: str = "",
+    command: list[str] | None = None,
+    progress: bool = True,
+    scheduler: str = "serial",
+) -> SweepReport:
+    """Run (or resume) a sweep into ``out``. Finished runs are never redone."""
+    from market_sim.errors import SpecError
+
+    store = ResultStore(out)
+    tasks, design = plan(spec)
+    if store.exists():
+        old = store.manifest().get("spec_hash")
+        if old != spec.hash and not force_new:
+            raise SpecError(
+                f"{out} holds results of a different spec (hash {old}, this spec {spec.hash}); "
+                "use a new --out folder, or --force-new to discard them"
+            )
+        if force_new:
+            store.clear()
+    if not store.exists():
+        store.create(
+            manifest(
+                spec=spec.raw,
+                spec_hash=spec.hash,
+                base_scenario_hash=spec.base_scenario().hash,
+                runs=len(tasks),
+                started_utc=_now(),
+                finished_utc=None,
+            ),
+            spec_text,
+            design,
+        )
+    store.remove_temporary()
+    finished = store.finished()
+    todo = [t for t in tasks if t.run_id not in finished or (retry_failed and finished[t.run_id] == "failed")]
+    base = spec.base_scenario().to_dict()
+    start = time.perf_counter()
+    bar = _progress(len(tasks), len(tasks) - len(todo), progress)
+    done = failed = 0
+    pending: set[cf.Future] = set()
+    queue = iter(todo)
+    limit = max(2 * workers, 1)
+    try:
+        while True:
+            while len(pending) < limit:
+                task = next(queue, None)
+                if task is None:
+                    break
+                pending.add(executor.submit(execute, base, task, spec.metrics))
+            if not pending:
+                break
+            finished_now, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for future in finished_now:
+                record, ts = future.result()
+                store.write_run(record, ts)
+                done += 1
+                failed += record["status"] == "failed"
+                if bar is not None:
+                    bar.update(1)
+                    bar.set_postfix(failed=failed, refresh=False)
+    finally:
+        for future in pending:
+            future.cancel()
+        if bar is not None:
+            bar.close()
+    store.consolidate()
+    store.update_manifest(finished_utc=_now(), command_line=command, executor=scheduler)
+    return SweepReport(len(tasks), len(tasks) - len(todo), done, failed, time.perf_counter() - start)
+
+
+def _progress(total: int, initial: int, enabled: bool):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    return tqdm(total=total, initial=initial, unit="run", desc="sweep", dynamic_ncols=True)
+
+
+def _now() -> str:
+    import datetime as dt
+
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
