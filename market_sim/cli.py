@@ -123,7 +123,8 @@ def cmd_run(args) -> int:
     result = run(scenario, seed=args.seed)
     result.save(out, csv=args.csv, command=args.command_line)
     print(format_summary(result))
-    print(f"\nwrote {out}/ (timeseries.parquet, manifest.json, scenario.toml, adoption.png, prices.png)")
+    written = "timeseries.parquet" + (", timeseries.csv" if args.csv else "")
+    print(f"\nwrote {out}/ ({written}, vendors.csv, manifest.json, scenario.toml, adoption.png, prices.png)")
     return 0
 
 
@@ -192,7 +193,7 @@ def cmd_strategies(args) -> int:
         for name in names(slot):
             cls = lookup(slot, name)
             params = ", ".join(f"{k}={v!r}" for k, v in cls.defaults().items()) or "no parameters"
-            doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+            doc = " ".join((cls.__doc__ or "").strip().split("\n\n")[0].split())
             print(f"  {name:<18} {params}\n  {'':<18} {doc}")
     return 0
 

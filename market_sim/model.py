@@ -67,7 +67,7 @@ class MarketModel(mesa.Model):
 
     def _employ_initial_staff(self) -> None:
         res, cfg = self.researchers, self.cfg["researchers"]
-        if len(res) == 0:
+        if len(res) == 0 or self.researcher_weight == 0:
             return
         order = self.rng.permutation(len(res))
         start = 0

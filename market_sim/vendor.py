@@ -65,7 +65,7 @@ class Vendor(mesa.Agent):
         cash_usd, funding_left_usd: money; a vendor with negative cash and no funding exits (C21).
         kappa: internal capability frontier (kappa-units, 1 = 10x effective compute).
         knowledge: algorithmic knowledge stock A_v; kappa = A_v + compute term.
-        compute_avg_usd: 12-month moving average of compute spend.
+        compute_avg_usd: exponential moving average (weight 1/12) of compute spend.
         released_kappa, released_open: latest release per size (what the vendor serves).
         open_kappa: latest open-weight release per size (what hosts and self-hosters serve).
         price: the vendor's own API/service price per size, USD per Mtok.

@@ -72,6 +72,14 @@ def test_switching_costs_by_kind(small):
     assert (s[0] == p.onboarding).all()
     assert s[1, 0] == 0 and s[1, 1] == p.closed_exit and s[1, 2] == p.closed_exit  # C2
     assert s[2, 1] == 0 and s[2, 2] == p.open_to_open and s[2, 0] == p.other  # C13
+    opts.available[closed] = False  # deprecated or exited: leaving it still costs the closed exit (C2)
+    s = switching_cost(np.array([closed]), open_[:2], opts, p)
+    assert (s == p.closed_exit).all()
+
+
+def test_researcher_population_may_be_zero(small):
+    ts = run(small.with_overrides({"researchers.population_represented": 0.0, "run.months": 3}), seed=1).timeseries
+    assert (ts[[c for c in ts.columns if c.startswith("researchers_")]] == 0).all().all()
 
 
 def test_privacy_bound_developers_never_use_closed_apis(small):

@@ -104,7 +104,7 @@ def complement_revenue(model, tokens: np.ndarray) -> None:
     total = tokens.sum()
     for v in model.vendors:
         base = v.complement_base_usd(model.month)
-        if base <= 0:
+        if base <= 0 or v.exited:  # an exited vendor's books are closed
             v.ledger.revenue_complement = 0.0
             continue
         gap = max(frontier - usable_capability(model, v), 0.0) if np.isfinite(frontier) else 0.0

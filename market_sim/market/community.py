@@ -7,7 +7,7 @@ not depend on the simulated population size, is
     F_v = contributors_v / active developers + w_R s (academia skill share) x open share_v
 
 (community researchers work on open models in proportion to their usage). The stock
-``S_v <- (1 - delta) S_v + F_v`` saturates as ``phi_v = S_v / (S_v + S_half)``, which cuts
+``S_v <- (1 - delta) S_v + F_v`` saturates as ``phi_v = min(1, s S_v / (S_v + S_half))``, which cuts
 the serving cost of v's open models (C5) and raises their effective capability for
 fine-tuning users (C14) in :func:`market_sim.market.options.build_options`. A contribution is
 a published derivative model (a fork) with probability ``fork_share`` (C14).

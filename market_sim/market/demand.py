@@ -128,9 +128,9 @@ def evaluate(dev: Developers, idx: np.ndarray, opts: OptionTable, p: ChoiceParam
 def switching_cost(current: np.ndarray, ids: np.ndarray, opts: OptionTable, p: ChoiceParams) -> np.ndarray:
     """s(current, o) in kappa-units: 0 to stay; onboarding from none; closed_exit out of a closed
     API (C2); open_to_open between open-weight options (C13); otherwise ``other``."""
-    cur = np.maximum(current, 0)
-    cur_closed = (current >= 0) & opts.available[cur] & ~opts.open[cur] & (opts.mode[cur] == VENDOR)
-    cur_open = (current >= 0) & opts.available[cur] & opts.open[cur]
+    cur = np.maximum(current, 0)  # a lost option (deprecated, vendor exited) keeps its kind
+    cur_closed = (current >= 0) & ~opts.open[cur] & (opts.mode[cur] == VENDOR)
+    cur_open = (current >= 0) & opts.open[cur]
     s = np.full((current.size, ids.size), p.other)
     s[cur_open[:, None] & opts.open[ids][None, :]] = p.open_to_open
     s[cur_closed, :] = p.closed_exit

@@ -5,7 +5,7 @@ frontier is its algorithmic knowledge plus the log of the compute it can train w
 
     kappa_v(t) = max(kappa_v(t-1), A_v + b log10(max(C_v, C_floor) / C_ref))
 
-C_v = effective compute: the 12-month moving average of compute spend, divided by the
+C_v = effective compute: an exponential moving average (weight 1/12) of compute spend, divided by the
 vendor's cost factor, times the FLOP-per-dollar trend (C_floor = C_ref / 1000). The knowledge
 stock A_v grows each month by
 
@@ -15,8 +15,8 @@ stock A_v grows each month by
          + l share_v(t-1)                                                demand-side learning
 
 K_v = research capacity (sum of researcher skill, real scale); F_v = community contribution
-flow to v's open models; s = community strength. A_v(0) is set so that kappa_v(0) equals the
-scenario's ``initial_capability``. (MODEL.md suggests dkappa = g K^a C^b; with compute
+flow to v's open models; s = community strength. A_v(0) is set so that kappa_v before the
+first month's progress equals the scenario's ``initial_capability``. (MODEL.md suggests dkappa = g K^a C^b; with compute
 budgets growing exponentially that form makes kappa explode, see docs/ODD.md.)
 
 Process 3 (releases): a vendor whose release strategy is due snapshots its frontier into a

@@ -24,7 +24,8 @@ class OptionTable:
     Attributes:
         vendor, size, mode: what the option is.
         available: offered this month.
-        open: open-weight model (HOST/SELF, or a VENDOR service on an open release).
+        open: open-weight model (HOST/SELF, or a VENDOR service on an open release); for an
+            unavailable VENDOR option, the openness of its last release.
         kappa: capability of the model served.
         cost: provider's serving cost, USD per Mtok (for SELF: before the developer's overhead).
         price: USD per Mtok the developer pays the provider (SELF: the serving cost).
@@ -108,6 +109,7 @@ def build_options(vendors, cfg: dict, month: int, community_factor: np.ndarray) 
             kappa = vendor.released_kappa[k]
             is_open = bool(vendor.released_open[k])
             o = option_id(v, k, VENDOR)
+            table.open[o] = is_open  # kept when unavailable: the kind of option a developer loses
             if not vendor.exited and not np.isnan(kappa) and (vendor.service or not is_open) and not vendor.deprecated:
                 table.available[o] = True
                 table.open[o] = is_open
