@@ -63,6 +63,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser(
+        "analyze",
+        help="summarise a sweep: CIs, paired differences, sensitivity indices, figures",
+        description="Write summary.csv (mean and 95%% CI per arm and point), paired_differences.csv "
+        "(arms, common random numbers), indices.csv/png (sobol, morris) and figures/ next to a sweep's results.",
+    )
+    p.add_argument("dir", type=Path, help="a sweep's result folder")
+    p.add_argument("--metrics", nargs="+", help="metrics to analyse (default: the headline metrics present)")
+    p.add_argument("--window", type=int, default=12, help="final window in months (default: 12)")
+    p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser(
         "strategies",
         help="list the registered strategies and their parameters",
         description="List every strategy slot, the strategies registered for it and their parameters.",
@@ -181,6 +192,19 @@ def cmd_sweep(args) -> int:
         f"({report.failed} failed) in {report.seconds:.1f} s on {ex.label}; results in {out}/"
     )
     return 1 if report.failed else 0
+
+
+def cmd_analyze(args) -> int:
+    from market_sim.analysis.report import analyze_sweep
+    from market_sim.errors import SpecError
+
+    try:
+        written = analyze_sweep(args.dir, args.metrics, args.window)
+    except (FileNotFoundError, ValueError) as exc:
+        raise SpecError(str(exc)) from None
+    for path in written:
+        print(path)
+    return 0
 
 
 def cmd_strategies(args) -> int:

@@ -282,3 +282,36 @@ def test_unreachable_scheduler_is_a_clear_error():
     with pytest.raises(SchedulerError, match="cannot reach the Dask scheduler at tcp://127.0.0.1:9"):
         with open_executor(scheduler="tcp://127.0.0.1:9"):
             pass
+
+
+def test_analyze_writes_summary_differences_figures_and_indices(tmp_path):
+    from market_sim.cli import main
+
+    spec = SweepSpec.from_dict(spec_dict(metrics=["share_open", "margin_closed"]))
+    sweep_into(tmp_path / "g", spec)
+    assert main(["analyze", str(tmp_path / "g")]) == 0
+    summary = pd.read_csv(tmp_path / "g" / "summary.csv")
+    assert set(summary["metric"]) == {"share_open", "margin_closed"} and (summary["n"] == 2).all()
+    diffs = pd.read_csv(tmp_path / "g" / "paired_differences.csv")
+    assert set(diffs["point"]) == {0, 1} and (diffs["n"] == 2).all()
+    assert (tmp_path / "g" / "figures" / "over_time_share_open.png").stat().st_size > 10_000
+
+    sobol = SweepSpec.from_dict(
+        {
+            "sweep": {"design": "sobol", "samples": 4, "replicates": 1, "months": 3, "metrics": ["share_open"]},
+            "parameters": {"hosts.markup": [0.1, 1.0], "switching.closed_exit": [0.0, 2.0]},
+        }
+    )
+    base = {k: v for k, v in SMALL.items()}
+    raw = {**sobol.raw, "arms": {"small": base}}
+    sweep_into(tmp_path / "s", SweepSpec.from_dict(raw))
+    assert main(["analyze", str(tmp_path / "s"), "--window", "2"]) == 0
+    indices = pd.read_csv(tmp_path / "s" / "indices.csv")
+    assert set(indices["parameter"]) == {"hosts.markup", "switching.closed_exit"}
+    assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(indices.columns)
+
+
+def test_analyze_of_a_folder_without_a_sweep_exits_2(tmp_path):
+    from market_sim.cli import main
+
+    assert main(["analyze", str(tmp_path)]) == 2

@@ -1,0 +1,113 @@
+"""``market-sim analyze DIR``: the standard tables and figures of a sweep, written next to it.
+
+summary.csv                 mean and 95% CI over replicates of each metric's final-window value,
+                            per arm and design point
+paired_differences.csv      per point, the CRN-paired difference of every other arm minus the first
+indices.csv, indices.png    Sobol (first, total order) or Morris indices, for those designs
+figures/over_time_<m>.png   each metric over time, mean and 95% band per arm (the adoption curves)
+figures/heatmap_<m>.png     final-window mean over the first two swept numeric parameters (grid)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from market_sim.analysis.plots import plot_heatmap, plot_indices, plot_over_time
+from market_sim.analysis.sensitivity import indices_for_sweep
+from market_sim.analysis.summary import arms, paired_differences, summarize
+from market_sim.sweep.store import load_sweep
+
+HEADLINE = ("share_open", "margin_closed", "price_closed", "value_share_applications", "lag_months", "hhi")
+UNITS = {
+    "share_open": "open-weight token share (fraction)",
+    "margin_closed": "closed Lerner index (p - c)/p",
+    "price_closed": "closed API price (USD per Mtok)",
+    "price_open": "open effective cost (USD per Mtok)",
+    "value_share_applications": "developer surplus / application value",
+    "lag_months": "open lag behind closed (months)",
+    "hhi": "HHI of token shares (0..1)",
+}
+MAX_POINTS_AS_GROUPS = 8
+
+
+def analyze_sweep(path: str | Path, metrics: list[str] | None = None, window_months: int = 12) -> list[Path]:
+    """Write the summary tables and figures of the sweep in ``path``; returns the files written."""
+    result = load_sweep(path)
+    root = Path(path)
+    runs = result.runs
+    ts = result.timeseries()
+    if ts.empty:
+        raise ValueError(f"{path}: no successful runs to analyse yet")
+    available = [c for c in ts.columns if c not in ("run_id", "month", "date")]
+    if metrics is None:
+        metrics = [m for m in HEADLINE if m in available] or available[:6]
+    missing = [m for m in metrics if m not in available]
+    if missing:
+        raise ValueError(f"metric(s) {', '.join(missing)} not in this sweep's results (have: {', '.join(available)})")
+    written: list[Path] = []
+
+    table = summarize(runs, ts, metrics, window_months=window_months)
+    table.to_csv(root / "summary.csv", index=False)
+    written.append(root / "summary.csv")
+
+    arm_names = [a for a in arms(runs) if a]
+    if len(arm_names) >= 2:
+        diffs = [
+            paired_differences(runs, ts, metrics, other, arm_names[0], window_months=window_months).assign(
+                arm_a=other, arm_b=arm_names[0]
+            )
+            for other in arm_names[1:]
+        ]
+        import pandas as pd
+
+        pd.concat(diffs, ignore_index=True).to_csv(root / "paired_differences.csv", index=False)
+        written.append(root / "paired_differences.csv")
+
+    design = result.design
+    if design.get("design") in ("sobol", "morris"):
+        X = np.asarray(design["X"])
+        indices = indices_for_sweep(
+            design["design"], design["problem"], X, runs, ts, metrics, window_months, on_missing="nan"
+        )
+        indices.to_csv(root / "indices.csv", index=False)
+        fig = plot_indices(indices)
+        fig.savefig(root / "indices.png", dpi=120)
+        written += [root / "indices.csv", root / "indices.png"]
+
+    figures = root / "figures"
+    figures.mkdir(exist_ok=True)
+    by = "arm" if arm_names else ("point" if runs["point"].nunique() <= MAX_POINTS_AS_GROUPS else None)
+    for metric in metrics:
+        if by is not None:
+            fig = plot_over_time(runs, ts, metric, by=by, units=UNITS)
+            fig.savefig(figures / f"over_time_{metric}.png", dpi=120)
+            written.append(figures / f"over_time_{metric}.png")
+    numeric = [p["key"] if isinstance(p, dict) else p for p in _grid_numeric_parameters(design)]
+    if design.get("design") == "grid" and len(numeric) >= 2:
+        for metric in metrics:
+            fig = plot_heatmap(
+                runs,
+                ts,
+                metric,
+                numeric[0],
+                numeric[1],
+                window_months,
+                arm=arm_names[0] if arm_names else None,
+                units=UNITS,
+            )
+            fig.savefig(figures / f"heatmap_{metric}.png", dpi=120)
+            written.append(figures / f"heatmap_{metric}.png")
+    return written
+
+
+def _grid_numeric_parameters(design: dict) -> list[str]:
+    points = design.get("points") or [{}]
+    keys = list(points[0])
+    return [
+        k
+        for k in keys
+        if all(isinstance(p[k], (int, float)) and not isinstance(p[k], bool) for p in points)
+        and len({p[k] for p in points}) > 1
+    ]
