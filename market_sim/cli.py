@@ -74,6 +74,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser(
+        "calibrate",
+        help="run the default scenario over many seeds and compare it with the stylized facts",
+        description="Run the default scenario over --seeds seeds and write a fact-by-fact calibration "
+        "report (target, model median and 90%% range, pass/miss) with figures.",
+    )
+    p.add_argument("--seeds", type=int, default=20, help="number of seeds (default: 20)")
+    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--report", type=Path, default=Path("docs/calibration.md"), help="report file")
+    p.add_argument("--figures", type=Path, default=Path("docs/figures"), help="folder for the figures")
+    p.set_defaults(func=cmd_calibrate)
+
+    p = sub.add_parser(
+        "experiment",
+        help="run the experiments that test the claims (list | NAME | all)",
+        description="Run an experiment of experiments/ (or all of them): its sweeps, effect sizes with "
+        "95%% CIs, verdicts per claim and figures, written to outputs/experiments/<name>/report.md.",
+    )
+    p.add_argument("name", help="an experiment name, 'all', or 'list'")
+    p.add_argument("--quick", action="store_true", help="few seeds, coarse grid: minutes instead of hours")
+    p.add_argument("--out", type=Path, default=Path("outputs") / "experiments", help="parent output folder")
+    p.add_argument("--report", type=Path, help="also write a combined findings report (e.g. docs/findings.md)")
+    p.add_argument("--dir", type=Path, help="folder of experiment files (default: experiments/)")
+    p.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
+    p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster")
+    p.add_argument("--cluster", choices=["local"], help="start a Dask LocalCluster on loopback")
+    p.add_argument("--no-progress", action="store_true", help="no progress bars")
+    p.set_defaults(func=cmd_experiment)
+
+    p = sub.add_parser(
         "strategies",
         help="list the registered strategies and their parameters",
         description="List every strategy slot, the strategies registered for it and their parameters.",
@@ -204,6 +233,47 @@ def cmd_analyze(args) -> int:
         raise SpecError(str(exc)) from None
     for path in written:
         print(path)
+    return 0
+
+
+def cmd_calibrate(args) -> int:
+    from market_sim.calibration import run_calibration
+    from market_sim.errors import SpecError
+
+    if args.seeds < 1:
+        raise SpecError(f"--seeds {args.seeds} is not allowed: expected an integer >= 1")
+    table = run_calibration(seeds=args.seeds, workers=args.workers, report=args.report, figures_dir=args.figures)
+    print(table.to_string(index=False))
+    print(f"\nwrote {args.report}")
+    return 0
+
+
+def cmd_experiment(args) -> int:
+    from market_sim.errors import SpecError
+    from market_sim.experiment import load_experiments, run_experiment, write_findings
+
+    experiments = load_experiments(args.dir)
+    if args.name == "list":
+        for name, module in experiments.items():
+            print(f"{name:<18} {', '.join(module.CLAIMS)}  {module.QUESTION}")
+        return 0
+    if args.name != "all" and args.name not in experiments:
+        known = ", ".join(experiments) or "none found"
+        raise SpecError(f"unknown experiment {args.name!r} (known: {known}; or 'all', 'list')")
+    chosen = list(experiments) if args.name == "all" else [args.name]
+    executor = {"workers": args.workers, "scheduler": args.scheduler, "cluster": args.cluster}
+    contexts = []
+    for name in chosen:
+        ctx = run_experiment(
+            experiments[name], args.out / name, args.quick, executor, not args.no_progress, args.command_line
+        )
+        contexts.append((experiments[name], ctx))
+        for v in ctx.verdicts:
+            print(f"{name:<18} {v.claim:<4} {v.verdict:<14} {v.evidence}")
+        print(f"wrote {args.out / name / 'report.md'}")
+    if args.report:
+        write_findings(contexts, args.report)
+        print(f"wrote {args.report}")
     return 0
 
 

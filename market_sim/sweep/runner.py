@@ -82,7 +82,7 @@ def execute(base: dict, task: RunTask, metrics: tuple[str, ...] | None) -> tuple
         scenario = Scenario(base).with_overrides(task.overrides)
         ts = run(scenario, seed=task.seed).timeseries
         if metrics is not None:
-            ts = ts[["month", "date", *metrics]]
+            ts = ts.reindex(columns=["month", "date", *metrics])  # NaN for a disabled vendor's columns
         ts.insert(0, "run_id", task.run_id)
         record.update(status="ok", error="", scenario_hash=scenario.hash)
     except Exception:  # noqa: BLE001 - a failed run is data, not a crash

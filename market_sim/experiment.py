@@ -1,0 +1,323 @@
+"""Experiments: one question from the source texts, its sweeps, effect sizes and verdicts.
+
+An experiment is a Python file in ``experiments/`` (copy one to make your own) defining
+
+    NAME = "commoditization"
+    QUESTION = "Do strong open-weight models compress closed margins ...?"
+    CLAIMS = {"C20": "open rivals lower closed vendors' margins", ...}
+    def specs(quick: bool) -> dict[str, dict]        # sweep specs (as TOML tables), by name
+    def analyze(ctx: ExperimentContext) -> None      # effects, verdicts, figures, text
+
+Each spec runs through the sweep engine (resumable, parallel, cluster-capable) into
+``<out>/<spec name>/``; ``analyze`` reads the results through ``ctx`` and records effects
+(paired differences with CIs), verdicts (computed by :func:`verdict`, never written by hand)
+and figures; :func:`run_experiment` writes ``report.md``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+
+import numpy as np
+import pandas as pd
+
+from market_sim.analysis.summary import t_interval
+from market_sim.errors import SpecError
+from market_sim.sweep import SweepSpec, load_sweep, run_sweep
+from market_sim.sweep.store import SweepResult
+
+VERDICTS = ("supported", "not supported", "depends")
+RULE = (
+    "A claim predicts the sign of a paired difference (same seeds in both arms). At each design point "
+    "the 95% Student-t CI of the mean difference over replicates either lies entirely on the predicted "
+    "side of zero (holds), entirely on the other side (fails), or contains zero (inconclusive). "
+    "Verdict: **supported** if it holds at every point; **not supported** if it holds at none; "
+    "**depends** otherwise, with the points where it holds listed."
+)
+
+
+def default_directory() -> Path:
+    """``experiments/`` of the source tree market_sim runs from, else of the working directory."""
+    here = Path(__file__).resolve().parent.parent / "experiments"
+    return here if here.is_dir() else Path.cwd() / "experiments"
+
+
+def load_experiments(directory: Path | None = None) -> dict[str, ModuleType]:
+    """Import every ``experiments/*.py`` that defines NAME, QUESTION, CLAIMS, specs and analyze."""
+    directory = Path(directory or default_directory())
+    found = {}
+    for path in sorted(directory.glob("*.py")):
+        if path.name.startswith("_"):
+            continue
+        spec = importlib.util.spec_from_file_location(f"market_sim_experiment_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[spec.name] = module
+        spec.loader.exec_module(module)
+        if all(hasattr(module, a) for a in ("NAME", "QUESTION", "CLAIMS", "specs", "analyze")):
+            module.PATH = path
+            found[module.NAME] = module
+    return found
+
+
+@dataclass
+class Effect:
+    """A paired difference a - b of a per-run outcome at one design point."""
+
+    claim: str
+    outcome: str
+    arm_a: str
+    arm_b: str
+    point: str
+    n: int
+    mean: float
+    ci_low: float
+    ci_high: float
+
+
+@dataclass
+class Verdict:
+    claim: str
+    statement: str
+    verdict: str
+    evidence: str
+
+
+@dataclass
+class ExperimentContext:
+    """What ``analyze`` works with: the sweep results, the output folder, and the report."""
+
+    name: str
+    out: Path
+    results: dict[str, SweepResult]
+    quick: bool
+    effects: list[Effect] = field(default_factory=list)
+    verdicts: list[Verdict] = field(default_factory=list)
+    figures: list[tuple[str, str]] = field(default_factory=list)  # (file name, caption)
+    text: list[str] = field(default_factory=list)
+
+    def frame(self, spec: str) -> pd.DataFrame:
+        """The timeseries of a spec's successful runs joined with arm, point, replicate, parameters."""
+        res = self.results[spec]
+        return res.timeseries().merge(res.runs, on="run_id")
+
+    def outcome(self, spec: str, fn: Callable[[pd.DataFrame], float]) -> pd.DataFrame:
+        """One value per run: ``fn(run's timeseries)``, with the run's arm, point, replicate, parameters."""
+        res = self.results[spec]
+        ok = res.runs[res.runs["status"] == "ok"]
+        ts = res.timeseries()
+        values = ts.groupby("run_id").apply(fn, include_groups=False).rename("value")
+        return ok.merge(values, left_on="run_id", right_index=True)
+
+    def paired(
+        self,
+        claim: str,
+        spec: str,
+        outcome: str,
+        fn: Callable[[pd.DataFrame], float],
+        arm_a: str,
+        arm_b: str,
+        label: Callable[[pd.Series], str] | None = None,
+    ) -> list[Effect]:
+        """Paired differences a - b of ``fn`` per design point (pairs share point and replicate)."""
+        values = self.outcome(spec, fn)
+        arms_ = set(values["arm"])
+        for arm in (arm_a, arm_b):
+            if arm not in arms_:
+                raise SpecError(f"{self.name}: arm {arm!r} not in spec {spec!r} (arms: {', '.join(sorted(arms_))})")
+        a = values[values["arm"] == arm_a].set_index(["point", "replicate"])
+        b = values[values["arm"] == arm_b].set_index(["point", "replicate"])
+        d = (a["value"] - b["value"]).dropna().rename("d").reset_index()
+        stats = d.groupby("point")["d"].agg(["count", "mean", "std"])
+        low, high = t_interval(stats["mean"], stats["std"], stats["count"])
+        effects = []
+        for (point, row), lo, hi in zip(stats.iterrows(), low, high, strict=True):
+            name = label(a.loc[point].iloc[0]) if label else f"point {point}"
+            effects.append(Effect(claim, outcome, arm_a, arm_b, name, int(row["count"]), row["mean"], lo, hi))
+        self.effects += effects
+        return effects
+
+    def verdict(self, claim: str, effects: list[Effect], predicted: int) -> Verdict:
+        """The verdict on ``claim`` from its effects by :data:`RULE`; ``predicted`` is +1 or -1."""
+        holds = [(e.ci_low > 0) if predicted > 0 else (e.ci_high < 0) for e in effects]
+        fails = [(e.ci_high < 0) if predicted > 0 else (e.ci_low > 0) for e in effects]
+        if effects and all(holds):
+            word = "supported"
+        elif not any(holds):
+            word = "not supported"
+        else:
+            word = "depends"
+        where = ", ".join(e.point for e, h in zip(effects, holds, strict=True) if h) or "none"
+        against = sum(fails)
+        sign = "> 0" if predicted > 0 else "< 0"
+        outcome = effects[0].outcome if effects else "?"
+        evidence = (
+            f"{outcome} ({effects[0].arm_a} - {effects[0].arm_b}) {sign} at {sum(holds)}/{len(effects)} points "
+            f"[holds at: {where}]; opposite sign significant at {against}"
+            if effects
+            else "no data"
+        )
+        v = Verdict(claim, "", word, evidence)
+        self.verdicts.append(v)
+        return v
+
+    def table(self, frame: pd.DataFrame, caption: str, digits: int = 3) -> None:
+        """Add a table to the report text (Markdown)."""
+        self.text += [caption, "", markdown_table(frame.round(digits)), ""]
+
+    def figure(self, fig, name: str, caption: str) -> None:
+        fig.savefig(self.out / name, dpi=100)
+        self.figures.append((name, caption))
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A DataFrame as a Markdown table (index included)."""
+    index_name = frame.index.name or ""
+    header = [index_name, *map(str, frame.columns)]
+    rows = [[str(i), *map(str, row)] for i, row in zip(frame.index, frame.to_numpy(), strict=True)]
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(out + ["| " + " | ".join(r) + " |" for r in rows])
+
+
+def final_mean(metric: str, months: int = 12) -> Callable[[pd.DataFrame], float]:
+    """Outcome: the mean of ``metric`` over a run's last ``months`` months."""
+
+    def fn(ts: pd.DataFrame) -> float:
+        return float(ts.sort_values("month")[metric].iloc[-months:].mean())
+
+    fn.__name__ = f"mean {metric}, last {months} months"
+    return fn
+
+
+def discounted_sum(metric: str, rate_per_year: float = 0.08) -> Callable[[pd.DataFrame], float]:
+    """Outcome: sum over months of ``metric`` / (1 + r)^(month/12) (e.g. a vendor's payoff)."""
+
+    def fn(ts: pd.DataFrame) -> float:
+        m = ts["month"].to_numpy()
+        return float(np.sum(ts[metric].to_numpy() / (1 + rate_per_year) ** (m / 12.0)))
+
+    return fn
+
+
+def run_experiment(
+    module: ModuleType,
+    out: Path,
+    quick: bool,
+    executor_args: dict | None = None,
+    progress: bool = True,
+    command: list[str] | None = None,
+) -> ExperimentContext:
+    """Run (or resume) every sweep of an experiment, analyse, and write ``report.md``."""
+    from market_sim.sweep.executors import open_executor
+
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    results = {}
+    specs = module.specs(quick)
+    with open_executor(**(executor_args or {})) as ex:
+        for spec_name, raw in specs.items():
+            spec = SweepSpec.from_dict(raw, base_dir=module.PATH.parent)
+            import tomli_w
+
+            run_sweep(
+                spec,
+                str(out / spec_name),
+                ex.executor,
+                workers=ex.workers,
+                spec_text=tomli_w.dumps(raw),
+                command=command,
+                progress=progress,
+                scheduler=ex.label,
+            )
+            results[spec_name] = load_sweep(out / spec_name)
+    ctx = ExperimentContext(module.NAME, out, results, quick)
+    module.analyze(ctx)
+    for v in ctx.verdicts:
+        v.statement = module.CLAIMS.get(v.claim, "")
+    (out / "report.md").write_text(render(module, ctx, specs), encoding="utf-8")
+    return ctx
+
+
+def render(module: ModuleType, ctx: ExperimentContext, specs: dict[str, dict]) -> str:
+    """The experiment's report in Markdown."""
+    lines = [
+        f"# Experiment `{module.NAME}`{' (quick mode)' if ctx.quick else ''}",
+        "",
+        f"**Question.** {module.QUESTION}",
+        "",
+    ]
+    lines += ["**Claims tested.**", ""] + [f"- {c}: {s}" for c, s in module.CLAIMS.items()] + [""]
+    lines += ["## Design", ""]
+    for name, raw in specs.items():
+        sw = raw["sweep"]
+        params = ", ".join(f"`{k}` = {v}" for k, v in raw.get("parameters", {}).items()) or "none"
+        arms_ = "; ".join(
+            f"**{a}**: " + ", ".join(f"`{k}` = {v!r}" for k, v in o.items()) for a, o in raw.get("arms", {}).items()
+        )
+        lines += [
+            f"- sweep `{name}`: design {sw.get('design', 'grid')}, {sw.get('months', 'scenario')} months, "
+            f"{sw.get('replicates', 1)} replicates (seed {sw.get('seed', 0)}, common random numbers across arms "
+            f"and points); parameters: {params}; arms: {arms_ or 'none'}",
+        ]
+    lines += ["", "## Results", ""] + ctx.text + [""]
+    for name, caption in ctx.figures:
+        lines += [f"![{caption}]({name})", "", f"*{caption}*", ""]
+    if ctx.effects:
+        lines += [
+            "## Effect sizes (paired differences, 95% CI)",
+            "",
+            "| claim | outcome | a − b | point | n | mean | 95% CI |",
+            "|---|---|---|---|---:|---:|---|",
+        ]
+        for e in ctx.effects:
+            lines.append(
+                f"| {e.claim} | {e.outcome} | {e.arm_a} − {e.arm_b} | {e.point} | {e.n} | {e.mean:.4g} | "
+                f"[{e.ci_low:.4g}, {e.ci_high:.4g}] |"
+            )
+        lines.append("")
+    lines += ["## Verdicts", "", f"Rule: {RULE}", "", "| claim | statement | verdict | evidence |", "|---|---|---|---|"]
+    lines += [f"| {v.claim} | {v.statement} | **{v.verdict}** | {v.evidence} |" for v in ctx.verdicts]
+    return "\n".join(lines) + "\n"
+
+
+def write_findings(contexts: list[tuple[ModuleType, ExperimentContext]], path: Path) -> None:
+    """A combined report: every experiment's question, headline figure and verdicts.
+
+    Figures are copied next to the report (``<report stem>_figures/``) so it is self-contained.
+    """
+    import shutil
+
+    path = Path(path)
+    fig_dir = path.parent / f"{path.stem}_figures"
+    fig_dir.mkdir(parents=True, exist_ok=True)
+    quick = any(ctx.quick for _, ctx in contexts)
+    lines = [
+        "# Findings: does the commoditization argument hold?",
+        "",
+        "Generated by `market-sim experiment all"
+        + (" --quick" if quick else "")
+        + f" --report {path}`; every verdict is computed from the runs by the rule below, never by hand.",
+        "",
+        f"Rule: {RULE}",
+        "",
+        "| experiment | claim | statement | verdict | evidence |",
+        "|---|---|---|---|---|",
+    ]
+    for module, ctx in contexts:
+        lines += [
+            f"| {module.NAME} | {v.claim} | {v.statement} | **{v.verdict}** | {v.evidence} |" for v in ctx.verdicts
+        ]
+    for module, ctx in contexts:
+        lines += ["", f"## {module.NAME}", "", module.QUESTION, ""]
+        if ctx.figures:
+            name, caption = ctx.figures[0]
+            target = fig_dir / f"{module.NAME}_{name}"
+            shutil.copyfile(ctx.out / name, target)
+            lines += [f"![{caption}]({fig_dir.name}/{target.name})", "", f"*{caption}*", ""]
+        lines += [f"- {v.claim} **{v.verdict}**: {v.statement}. {v.evidence}" for v in ctx.verdicts]
+        lines += ["", f"Full report: `{ctx.out / 'report.md'}`."]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
