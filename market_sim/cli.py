@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from market_sim.errors import ScenarioError, UserError
+from market_sim.errors import UserError
 
 EXIT_USAGE = 2
 
@@ -129,21 +129,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def load_plugins(paths: list[str]) -> None:
-    """Import user strategy files given on the command line (never from a scenario)."""
-    import importlib.util
-
-    for path in paths:
-        file = Path(path)
-        if not file.is_file():
-            raise ScenarioError(f"--plugin {path!r}: no such file")
-        spec = importlib.util.spec_from_file_location(f"market_sim_plugin_{file.stem}", file)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-
-
 def resolve_scenario(args):
+    from market_sim.plugins import load_plugins
     from market_sim.scenario import Scenario, parse_assignment
 
     load_plugins(args.plugin)
@@ -278,6 +265,7 @@ def cmd_experiment(args) -> int:
 
 
 def cmd_strategies(args) -> int:
+    from market_sim.plugins import load_plugins
     from market_sim.schema import STRATEGY_SLOTS
     from market_sim.strategies.registry import lookup, names
 

@@ -64,8 +64,11 @@ def plan(spec: SweepSpec) -> tuple[list[RunTask], dict]:
     return tasks, info
 
 
-def execute(base: dict, task: RunTask, metrics: tuple[str, ...] | None) -> tuple[dict, Any]:
+def execute(
+    base: dict, task: RunTask, metrics: tuple[str, ...] | None, plugins: tuple[str, ...] = ()
+) -> tuple[dict, Any]:
     """Run one task (in a worker). Never raises: a failure is returned as a record."""
+    from market_sim.plugins import load_plugins
     from market_sim.results import run
     from market_sim.scenario import Scenario
 
@@ -79,6 +82,7 @@ def execute(base: dict, task: RunTask, metrics: tuple[str, ...] | None) -> tuple
         "parameters": {k: v for k, v in task.overrides.items()},
     }
     try:
+        load_plugins(plugins)
         scenario = Scenario(base).with_overrides(task.overrides)
         ts = run(scenario, seed=task.seed).timeseries
         if metrics is not None:
@@ -168,7 +172,7 @@ def run_sweep(
                 task = next(queue, None)
                 if task is None:
                     break
-                pending.add(executor.submit(execute, base, task, spec.metrics))
+                pending.add(executor.submit(execute, base, task, spec.metrics, spec.plugins))
             if not pending:
                 break
             finished_now, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)

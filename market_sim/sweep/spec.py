@@ -9,6 +9,7 @@
     design = "grid"               # grid | lhs | sobol | morris
     samples = 16                  # lhs: points; sobol: SALib's N (a power of 2); morris: trajectories
     metrics = ["share_open"]      # optional; default: all
+    plugins = ["my_strategies.py"]  # optional: strategy files to import (relative to the spec)
 
     [parameters]                  # grid: a list of values; lhs/sobol/morris: [low, high]
     "developers.count" = [2000, 4000]
@@ -29,11 +30,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from market_sim.errors import ScenarioError, SpecError
+from market_sim.errors import ScenarioError, SpecError, UserError
+from market_sim.plugins import load_plugins
 from market_sim.scenario import Scenario
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
-SWEEP_KEYS = ("name", "scenario", "months", "replicates", "seed", "design", "samples", "metrics")
+SWEEP_KEYS = ("name", "scenario", "months", "replicates", "seed", "design", "samples", "metrics", "plugins")
 SECTIONS = ("sweep", "parameters", "arms")
 
 
@@ -64,6 +66,7 @@ class SweepSpec:
     arms: dict[str, dict[str, Any]]
     raw: dict
     base_dir: Path
+    plugins: tuple[str, ...] = ()
 
     @classmethod
     def load(cls, path: str | Path) -> SweepSpec:
@@ -90,6 +93,14 @@ class SweepSpec:
         for key in sweep:
             if key not in SWEEP_KEYS:
                 raise SpecError(f"unknown key sweep.{key} (allowed: {', '.join(SWEEP_KEYS)})")
+        plugins = sweep.get("plugins", [])
+        if not isinstance(plugins, list) or not all(isinstance(p, str) for p in plugins):
+            raise SpecError(f"sweep.plugins = {plugins!r} is not allowed: expected a list of Python file paths")
+        plugins = tuple(str(p if Path(p).is_absolute() else (Path(base_dir) / p).resolve()) for p in plugins)
+        try:
+            load_plugins(plugins)
+        except UserError as exc:
+            raise SpecError(f"sweep.plugins: {exc}") from None
         design = sweep.get("design", "grid")
         if design not in DESIGNS:
             raise SpecError(f"sweep.design = {design!r} is not allowed: expected one of {', '.join(DESIGNS)}")
@@ -106,6 +117,7 @@ class SweepSpec:
             arms={},
             raw=raw,
             base_dir=Path(base_dir),
+            plugins=plugins,
         )
         base = spec.base_scenario()
         params = tuple(_parameter(base, key, value, design) for key, value in raw.get("parameters", {}).items())

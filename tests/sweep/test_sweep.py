@@ -315,3 +315,35 @@ def test_analyze_of_a_folder_without_a_sweep_exits_2(tmp_path):
     from market_sim.cli import main
 
     assert main(["analyze", str(tmp_path)]) == 2
+
+
+def test_spec_plugins_are_loaded_in_worker_processes(tmp_path):
+    (tmp_path / "mine.py").write_text(
+        textwrap.dedent(
+            '''
+            from market_sim.strategies import register
+            from market_sim.strategies.pricing import PricingStrategy
+
+
+            @register(replace=True)
+            class DoubleCost(PricingStrategy):
+                """Price at twice the serving cost."""
+
+                name = "test_double_cost"
+
+                def __init__(self):
+                    pass
+
+                def prices(self, ctx):
+                    return 2.0 * ctx.cost
+            '''
+        )
+    )
+    raw = spec_dict(plugins=["mine.py"])
+    raw["arms"]["closed"]["vendors.openai.pricing"] = "test_double_cost"
+    spec = SweepSpec.from_dict(raw, base_dir=tmp_path)
+    with open_executor(workers=2) as ex:  # spawned workers know nothing of the test module
+        report = sweep_into(tmp_path / "p", spec, ex.executor, workers=2)
+    assert report.failed == 0
+    with pytest.raises(SpecError, match="sweep.plugins"):
+        SweepSpec.from_dict(spec_dict(plugins=["missing.py"]), base_dir=tmp_path)
