@@ -47,8 +47,9 @@ def spread_awareness(model) -> np.ndarray:
     learned = np.zeros(len(dev), bool)
     cols = np.flatnonzero(offered & (prob > 0))
     if cols.size:
-        draw = rng.random((len(dev), cols.size)) < prob[cols]
-        new = draw & ~dev.aware[:, cols] & active[:, None]
+        candidate = ~dev.aware[:, cols] & active[:, None]  # draws only for active, unaware developers
+        new = np.zeros_like(candidate)
+        new[candidate] = rng.random(int(candidate.sum())) < np.broadcast_to(prob[cols], candidate.shape)[candidate]
         dev.aware[:, cols] |= new
         learned = new.any(axis=1)
     return learned

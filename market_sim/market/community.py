@@ -27,8 +27,10 @@ def community(model) -> None:
     on = dev.option >= 0
     opt = np.maximum(dev.option, 0)
     open_adopter = on & opts.open[opt]
-    rate = np.minimum(dev.contribution_propensity * cfg["strength"], 1.0)
-    contributes = open_adopter & (rng.random(len(dev)) < rate)
+    adopters = np.flatnonzero(open_adopter)
+    rate = np.minimum(dev.contribution_propensity[adopters] * cfg["strength"], 1.0)
+    contributes = np.zeros(len(dev), bool)
+    contributes[adopters[rng.random(adopters.size) < rate]] = True
     dev.contributions += contributes
     by_vendor = np.bincount(opts.vendor[opt[contributes]], minlength=n_v)
     res = model.researchers
