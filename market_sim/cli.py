@@ -103,6 +103,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_experiment)
 
     p = sub.add_parser(
+        "sensitivity",
+        help="global sensitivity analysis (Sobol indices) of the headline outputs",
+        description="Run the Sobol sweep of experiments/specs/sensitivity.toml (resumable) and write "
+        "docs/sensitivity.md: first- and total-order indices with 95%% CIs, a bar chart and a summary.",
+    )
+    p.add_argument("--samples", type=int, help="SALib's N (a power of 2; default: the spec's)")
+    p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    p.add_argument("--out", type=Path, default=Path("outputs/sweeps/sensitivity"), help="sweep result folder")
+    p.add_argument("--report", type=Path, default=Path("docs/sensitivity.md"), help="report file")
+    p.add_argument("--figures", type=Path, default=Path("docs/figures"), help="folder for the figure")
+    p.set_defaults(func=cmd_sensitivity)
+
+    p = sub.add_parser(
+        "validate",
+        help="re-run the analytic limiting cases and face validation; write docs/validation.md",
+        description="Run the limiting cases (logit-Bertrand, Bass, leader persistence) against their "
+        "analytic answers and the face-validation comparisons, and write docs/validation.md.",
+    )
+    p.add_argument("--seeds", type=int, default=5, help="seeds per case (default: 5)")
+    p.add_argument("--report", type=Path, default=Path("docs/validation.md"), help="report file")
+    p.add_argument("--figures", type=Path, default=Path("docs/figures"), help="folder for the figures")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser(
         "strategies",
         help="list the registered strategies and their parameters",
         description="List every strategy slot, the strategies registered for it and their parameters.",
@@ -261,6 +285,24 @@ def cmd_experiment(args) -> int:
     if args.report:
         write_findings(contexts, args.report)
         print(f"wrote {args.report}")
+    return 0
+
+
+def cmd_sensitivity(args) -> int:
+    from market_sim.sensitivity import run_sensitivity
+
+    table = run_sensitivity(args.samples, args.workers, args.report, args.figures, args.out)
+    print(table.round(3).to_string(index=False))
+    print(f"\nwrote {args.report}")
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from market_sim.validation_report import run_validation
+
+    table = run_validation(report=args.report, figures_dir=args.figures, seeds=args.seeds)
+    print(table.to_string(index=False))
+    print(f"\nwrote {args.report}")
     return 0
 
 
