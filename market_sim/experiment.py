@@ -99,17 +99,23 @@ class ExperimentContext:
     verdicts: list[Verdict] = field(default_factory=list)
     figures: list[tuple[str, str]] = field(default_factory=list)  # (file name, caption)
     text: list[str] = field(default_factory=list)
+    _timeseries: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
+
+    def timeseries(self, spec: str) -> pd.DataFrame:
+        """A spec's timeseries (successful runs), read once."""
+        if spec not in self._timeseries:
+            self._timeseries[spec] = self.results[spec].timeseries()
+        return self._timeseries[spec]
 
     def frame(self, spec: str) -> pd.DataFrame:
         """The timeseries of a spec's successful runs joined with arm, point, replicate, parameters."""
-        res = self.results[spec]
-        return res.timeseries().merge(res.runs, on="run_id")
+        return self.timeseries(spec).merge(self.results[spec].runs, on="run_id")
 
     def outcome(self, spec: str, fn: Callable[[pd.DataFrame], float]) -> pd.DataFrame:
         """One value per run: ``fn(run's timeseries)``, with the run's arm, point, replicate, parameters."""
         res = self.results[spec]
         ok = res.runs[res.runs["status"] == "ok"]
-        ts = res.timeseries()
+        ts = self.timeseries(spec)
         values = ts.groupby("run_id").apply(fn, include_groups=False).rename("value")
         return ok.merge(values, left_on="run_id", right_index=True)
 
