@@ -95,6 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--quick", action="store_true", help="few seeds, coarse grid: minutes instead of hours")
     p.add_argument("--out", type=Path, default=Path("outputs") / "experiments", help="parent output folder")
     p.add_argument("--report", type=Path, help="also write a combined findings report (e.g. docs/findings.md)")
+    p.add_argument(
+        "--claims", type=Path, help="fill the experiment/verdict columns of this claims table (docs/claims.md)"
+    )
     p.add_argument("--dir", type=Path, help="folder of experiment files (default: experiments/)")
     p.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster")
@@ -261,7 +264,7 @@ def cmd_calibrate(args) -> int:
 
 def cmd_experiment(args) -> int:
     from market_sim.errors import SpecError
-    from market_sim.experiment import load_experiments, run_experiment, write_findings
+    from market_sim.experiment import load_experiments, run_experiment, update_claims_doc, write_findings
 
     experiments = load_experiments(args.dir)
     if args.name == "list":
@@ -285,6 +288,9 @@ def cmd_experiment(args) -> int:
     if args.report:
         write_findings(contexts, args.report)
         print(f"wrote {args.report}")
+    if args.claims:
+        update_claims_doc(args.claims, contexts, "quick mode" if args.quick else "full mode")
+        print(f"updated {args.claims}")
     return 0
 
 

@@ -290,6 +290,40 @@ def render(module: ModuleType, ctx: ExperimentContext, specs: dict[str, dict]) -
     return "\n".join(lines) + "\n"
 
 
+def base_claim(claim: str) -> str:
+    """The CLAIMS.md id of a (sub-)claim label: 'C2a' -> 'C2', 'C8-large' -> 'C8'."""
+    import re
+
+    match = re.match(r"C\d+", claim)
+    return match.group(0) if match else claim
+
+
+def verdicts_by_claim(contexts: list[tuple[ModuleType, ExperimentContext]]) -> dict[str, list[str]]:
+    """CLAIMS.md id -> ["experiment: label verdict", ...] over all experiments run."""
+    out: dict[str, list[str]] = {}
+    for module, ctx in contexts:
+        for v in ctx.verdicts:
+            out.setdefault(base_claim(v.claim), []).append(f"{module.NAME}: {v.claim} {v.verdict}")
+    return dict(sorted(out.items(), key=lambda kv: int(kv[0][1:]) if kv[0][1:].isdigit() else 999))
+
+
+def update_claims_doc(path: Path, contexts: list[tuple[ModuleType, ExperimentContext]], source: str) -> None:
+    """Fill the experiment and verdict columns of ``docs/claims.md`` from computed verdicts."""
+    found = verdicts_by_claim(contexts)
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    for i, line in enumerate(lines):
+        cells = line.split(" | ")
+        if not line.startswith("| C") or len(cells) < 3:
+            continue
+        claim = cells[0].removeprefix("| ").strip()
+        if claim in found:
+            experiments = sorted({entry.split(":")[0] for entry in found[claim]})
+            cells[-2] = ", ".join(f"`{e}`" for e in experiments)
+            cells[-1] = "; ".join(found[claim]) + f" ({source}) |"
+            lines[i] = " | ".join(cells)
+    Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def write_findings(contexts: list[tuple[ModuleType, ExperimentContext]], path: Path) -> None:
     """A combined report: every experiment's question, headline figure and verdicts.
 

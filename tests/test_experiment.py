@@ -70,3 +70,15 @@ def test_cli_experiment_list_and_unknown(capsys):
     assert "commoditization" in capsys.readouterr().out
     assert main(["experiment", "nosuch"]) == 2
     assert "unknown experiment 'nosuch'" in capsys.readouterr().err
+
+
+def test_claims_table_is_filled_from_computed_verdicts(tmp_path):
+    from market_sim.experiment import Verdict, update_claims_doc
+
+    doc = tmp_path / "claims.md"
+    doc.write_text("| ID | claim | experiment | verdict |\n|---|---|---|---|\n| C2 | lock-in | planned | not yet tested |\n")
+    ctx = ExperimentContext("lock_in", tmp_path, {}, quick=True)
+    ctx.verdicts = [Verdict("C2a", "", "supported", ""), Verdict("C2b", "", "depends", "")]
+    update_claims_doc(doc, [(SimpleNamespace(NAME="lock_in"), ctx)], "quick mode")
+    row = doc.read_text().splitlines()[2]
+    assert row == "| C2 | lock-in | `lock_in` | lock_in: C2a supported; lock_in: C2b depends (quick mode) |"
