@@ -324,6 +324,41 @@ def update_claims_doc(path: Path, contexts: list[tuple[ModuleType, ExperimentCon
     Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+HEADLINE_PARTS = {
+    "C20": "(1) closed vendors' margins compress when strong open models are present",
+    "C19": "(2) value shifts from the model layer to applications",
+    "C24": "(3a) opening pays off for a vendor whose revenue is a complement",
+    "C18": "(3b) opening does not pay off for a vendor whose revenue is the model",
+}
+LIMITS = (
+    "Each developer uses one model at a time (single-homing); enterprises multihome (F10), so retention, "
+    "lock-in and price competition are stylised.",
+    "Value per token is fixed per developer, so closed markups stay constant in USD while serving costs fall: "
+    "the Lerner index approaches 1 in the projection and cannot show margin compression well; closed prices "
+    "are the better C20 outcome.",
+    "Vendors shrink instead of exiting (spending rules scale with cash; unaffordable releases are postponed), "
+    "so the sustainability half of C21 cannot come out any other way.",
+    "Misuse and regulation (C21) are not modelled; talent matching reproduces the direction of F9 but not its "
+    "size (docs/calibration.md).",
+    "Verdicts from --quick mode rest on 4 seeds per point; an 'inconclusive' point there is often a power "
+    "problem, not an effect of zero.",
+)
+
+
+def headline(contexts: list[tuple[ModuleType, ExperimentContext]]) -> list[str]:
+    """Sentences on the three parts of the commoditization argument, from the computed verdicts."""
+    found = verdicts_by_claim(contexts)
+    lines = [
+        "The commoditization argument (C19 + C20 + C24, with C18 as its converse), part by part, as the "
+        "experiments' computed verdicts say:",
+        "",
+    ]
+    for claim, part in HEADLINE_PARTS.items():
+        entries = found.get(claim)
+        lines.append(f"- {part} ({claim}): {'; '.join(entries) if entries else 'not tested in this run'}.")
+    return lines
+
+
 def write_findings(contexts: list[tuple[ModuleType, ExperimentContext]], path: Path) -> None:
     """A combined report: every experiment's question, headline figure and verdicts.
 
@@ -351,6 +386,10 @@ def write_findings(contexts: list[tuple[ModuleType, ExperimentContext]], path: P
         lines += [
             f"| {module.NAME} | {v.claim} | {v.statement} | **{v.verdict}** | {v.evidence} |" for v in ctx.verdicts
         ]
+    lines += ["", "## The headline", "", *headline(contexts), "", "## Where the model is too simple to say", ""]
+    lines += [f"- {limit}" for limit in LIMITS]
+    lines += ["", "## Verdicts by claim", "", "| claim | verdicts (experiment: label verdict) |", "|---|---|"]
+    lines += [f"| {c} | {'; '.join(entries)} |" for c, entries in verdicts_by_claim(contexts).items()]
     for module, ctx in contexts:
         lines += ["", f"## {module.NAME}", "", module.QUESTION, ""]
         if ctx.figures:
