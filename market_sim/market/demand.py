@@ -201,10 +201,13 @@ class DemandSample:
         with np.errstate(divide="ignore"):
             L = np.log(exp_own) + alpha[:, None] * margin[None, :] - np.log(others)
         L[others <= 1e-12 * self.exp_total[:, None]] = -np.inf  # no alternative: not price-responsive
-        return solve_markups(L, alpha, self.u.volume, guess=np.maximum(margin, 0.0))
+        rows = np.isfinite(L).any(axis=1)  # developers who could buy any of these options
+        if not rows.any():
+            return np.full(len(options), 1.0 / np.mean(alpha))
+        return solve_markups(L[rows], alpha[rows], self.u.volume[rows], guess=np.maximum(margin, 0.0))
 
 
-def solve_markups(L: np.ndarray, a: np.ndarray, v: np.ndarray, guess: np.ndarray, tol: float = 1e-10) -> np.ndarray:
+def solve_markups(L: np.ndarray, a: np.ndarray, v: np.ndarray, guess: np.ndarray, tol: float = 1e-9) -> np.ndarray:
     """Roots of h_o(m) = D_o(m) - m G_o(m), G_o = sum_i v_i a_i S_io (1 - S_io), one per column
     of L: safeguarded Newton inside a bracket, vectorised over columns.
 
