@@ -201,10 +201,9 @@ class DemandSample:
         with np.errstate(divide="ignore"):
             L = np.log(exp_own) + alpha[:, None] * margin[None, :] - np.log(others)
         L[others <= 1e-12 * self.exp_total[:, None]] = -np.inf  # no alternative: not price-responsive
-        rows = np.isfinite(L).any(axis=1)  # developers who could buy any of these options
-        if not rows.any():
+        if not np.isfinite(L).any():
             return np.full(len(options), 1.0 / np.mean(alpha))
-        return solve_markups(L[rows], alpha[rows], self.u.volume[rows], guess=np.maximum(margin, 0.0))
+        return solve_markups(L, alpha, self.u.volume, guess=np.maximum(margin, 0.0))
 
 
 def solve_markups(L: np.ndarray, a: np.ndarray, v: np.ndarray, guess: np.ndarray, tol: float = 1e-9) -> np.ndarray:
@@ -213,32 +212,39 @@ def solve_markups(L: np.ndarray, a: np.ndarray, v: np.ndarray, guess: np.ndarray
 
     h(0) = D(0) > 0 and h < 0 for large m (profit m D(m) is log-concave in logit models, so the
     root is the unique maximiser); h'(m) = -2 G - m G', G' = -sum v a^2 S (1-S)(1-2S). A column
-    with no buyer gets the small-share limit 1 / mean(alpha).
+    with no buyer gets the small-share limit 1 / mean(alpha). Only finite entries of L (developers
+    who can buy the option) are visited: they are kept as (row, column) pairs.
     """
     k = L.shape[1]
-    buyers = np.isfinite(L).any(axis=0)
-    m = np.where(buyers & (guess > 0), guess, 1.0 / a.max())
+    row, col = np.nonzero(np.isfinite(L))
+    Lf, af, vf = L[row, col], a[row], v[row]
+    vaf, va2f = vf * af, vf * af * af
+    buyers = np.bincount(col, minlength=k) > 0
+    a_max = a.max() if a.size else 1.0
+    m = np.where(buyers & (guess > 0), guess, 1.0 / a_max)
     lo, hi = np.zeros(k), np.full(k, np.inf)
     todo = buyers.copy()
-    va, va2 = (v * a)[:, None], (v * a * a)[:, None]
     for _ in range(200):
         if not todo.any():
             break
-        cols = np.flatnonzero(todo)
-        s = expit(L[:, cols] - a[:, None] * m[cols])
+        sel = todo[col]
+        c = col[sel]
+        s = expit(Lf[sel] - af[sel] * m[c])
         q = s * (1.0 - s)
-        g = (va * q).sum(axis=0)
-        h = v @ s - m[cols] * g
-        slope = -2.0 * g + m[cols] * (va2 * q * (1.0 - 2.0 * s)).sum(axis=0)
-        lo[cols] = np.where(h > 0, m[cols], lo[cols])
-        hi[cols] = np.where(h > 0, hi[cols], m[cols])
+        g = np.bincount(c, weights=vaf[sel] * q, minlength=k)
+        h = np.bincount(c, weights=vf[sel] * s, minlength=k) - m * g
+        slope = -2.0 * g + m * np.bincount(c, weights=va2f[sel] * q * (1.0 - 2.0 * s), minlength=k)
+        cols = np.flatnonzero(todo)
+        h, slope, mc = h[cols], slope[cols], m[cols]
+        lo[cols] = np.where(h > 0, mc, lo[cols])
+        hi[cols] = np.where(h > 0, hi[cols], mc)
         with np.errstate(divide="ignore", invalid="ignore"):
-            new = np.where(slope < 0, m[cols] - h / slope, np.nan)
+            new = np.where(slope < 0, mc - h / slope, np.nan)
         inside = (lo[cols] < new) & (new < hi[cols])
-        fallback = np.where(np.isinf(hi[cols]), 2.0 * lo[cols] + 1.0 / a.max(), 0.5 * (lo[cols] + hi[cols]))
+        fallback = np.where(np.isinf(hi[cols]), 2.0 * lo[cols] + 1.0 / a_max, 0.5 * (lo[cols] + hi[cols]))
         new = np.where(inside, new, fallback)
-        done = (np.abs(new - m[cols]) <= tol * (1.0 + m[cols])) | (hi[cols] - lo[cols] <= tol * (1.0 + m[cols]))
+        done = (np.abs(new - mc) <= tol * (1.0 + mc)) | (hi[cols] - lo[cols] <= tol * (1.0 + mc))
         m[cols] = new
         todo[cols[done]] = False
-    m[~buyers] = 1.0 / np.mean(a)
+    m[~buyers] = 1.0 / np.mean(a) if a.size else 0.0
     return m
