@@ -257,7 +257,7 @@ def cmd_calibrate(args) -> int:
     if args.seeds < 1:
         raise SpecError(f"--seeds {args.seeds} is not allowed: expected an integer >= 1")
     table = run_calibration(seeds=args.seeds, workers=args.workers, report=args.report, figures_dir=args.figures)
-    print(table.loc[:, : "status"].to_string(index=False) if "status" in table else table.to_string(index=False))
+    print(table.loc[:, :"status"].to_string(index=False) if "status" in table else table.to_string(index=False))
     print(f"\nwrote {args.report}")
     return 0
 

@@ -51,6 +51,7 @@ class MarketModel(mesa.Model):
         self.developers = Developers.sample(dcfg, awareness0, self.rng)
         self.developer_weight = dcfg["population_represented"] / dcfg["count"]
         self.demand_order = self.rng.permutation(dcfg["count"])  # pricing's demand sample, see market.pricing
+        self.demand_order_entry = self.developers.entry_month[self.demand_order]
         self.researchers = Researchers.sample(rcfg, np.array([v.cfg["mission_fit"] for v in self.vendors]), self.rng)
         self.researcher_weight = rcfg["population_represented"] / rcfg["count"] if rcfg["count"] else 0.0
         self._employ_initial_staff()

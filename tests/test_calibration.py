@@ -255,7 +255,7 @@ def test_reduced_bands_contain_the_targets():
 
 def test_report_and_figure_are_written(runs, tmp_path, monkeypatch):
     monkeypatch.setattr(cal, "run_seeds", lambda seeds, workers=None, months=None, overrides=None: runs[: len(seeds)])
-    table = cal.run_calibration(seeds=2, workers=1, report=tmp_path / "calibration.md", figures_dir=tmp_path)
+    table = cal.run_calibration(seeds=SEEDS, workers=1, report=tmp_path / "calibration.md", figures_dir=tmp_path)
     assert list(table["id"]) == [f.id for f in cal.default_facts()] and table.columns[0] == "id"
     table = table.set_index("id")
     text = (tmp_path / "calibration.md").read_text(encoding="utf-8")

@@ -142,12 +142,12 @@ def switching_cost(current: np.ndarray, ids: np.ndarray, opts: OptionTable, p: C
 def choose(u: Utilities, rng: np.random.Generator, outside_option: bool) -> np.ndarray:
     """Each developer's utility-maximising option id under Gumbel noise, or -1 (none)."""
     n, a = u.utility.shape
-    noisy = u.utility / u.sigma[:, None] + rng.gumbel(size=(n, a))
+    noisy = u.utility / u.sigma[:, None] - np.log(rng.standard_exponential(size=(n, a)))  # + Gumbel(0, 1)
     best = np.argmax(noisy, axis=1) if a else np.zeros(n, dtype=np.intp)
     best_u = noisy[np.arange(n), best] if a else np.full(n, -np.inf)
     choice = np.where(np.isfinite(best_u), u.ids[best] if a else NO_OPTION, NO_OPTION)
     if outside_option:
-        outside = rng.gumbel(size=n)
+        outside = -np.log(rng.standard_exponential(size=n))
         choice = np.where(best_u > outside, choice, NO_OPTION)
     return choice.astype(np.int32)
 

@@ -65,7 +65,8 @@ class BestMarkups:
         if self._markups is None:
             m, opts, dev = self.model, self.model.options, self.model.developers
             order = m.demand_order  # a fixed random order: the sample changes only as developers enter
-            sample = np.sort(order[dev.entry_month[order] <= m.month][: m.cfg["market"]["demand_sample"]])
+            entered = m.demand_order_entry <= m.month
+            sample = np.sort(order[entered][: m.cfg["market"]["demand_sample"]])
             u = evaluate(dev, sample, opts, m.choice_params(), np.flatnonzero(opts.available))
             demand = DemandSample(u, m.cfg["market"]["outside_option"])
             self._markups = demand.best_markups(opts, self.options)
