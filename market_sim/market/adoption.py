@@ -47,11 +47,11 @@ def spread_awareness(model) -> np.ndarray:
     learned = np.zeros(len(dev), bool)
     cols = np.flatnonzero(offered & (prob > 0))
     if cols.size:
-        candidate = ~dev.aware[:, cols] & active[:, None]  # draws only for active, unaware developers
-        new = np.zeros_like(candidate)
-        new[candidate] = rng.random(int(candidate.sum())) < np.broadcast_to(prob[cols], candidate.shape)[candidate]
-        dev.aware[:, cols] |= new
-        learned = new.any(axis=1)
+        cells = np.flatnonzero(~dev.aware[:, cols] & active[:, None])  # draws only for active, unaware cells
+        hit = cells[rng.random(cells.size) < prob[cols][cells % cols.size]]
+        row, col = np.divmod(hit, cols.size)
+        dev.aware[row, cols[col]] = True
+        learned[row] = True
     return learned
 
 

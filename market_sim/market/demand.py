@@ -86,6 +86,22 @@ class Utilities:
     volume: np.ndarray  # (n,) Mtok/month
 
 
+def quality_table(opts: OptionTable, p: ChoiceParams) -> np.ndarray:
+    """Quality per unit of w for each developer type (fine-tune need f, size need) and option,
+    before the in-house integration term: row ``3 f + need``, column = option id.
+
+    ``g(kappa_o + premium_o + f b_o) - m |need - size_o| - f F (1 - support_o)``.
+    """
+    rows = []
+    for ft in (0.0, 1.0):
+        g = capability_value(opts.kappa + opts.premium + ft * opts.finetune_boost, p.saturation)
+        for need in range(3):
+            rows.append(
+                g - p.size_mismatch * np.abs(need - opts.size) - p.finetune_missing * ft * (1.0 - opts.finetune_support)
+            )
+    return np.array(rows)
+
+
 def value_and_payment(
     dev: Developers, idx: np.ndarray, opts: OptionTable, p: ChoiceParams, ids: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -97,16 +113,14 @@ def value_and_payment(
     vol = (dev.volume_mtok[idx] * p.volume_factor)[:, None]
     w = vol * dev.value_per_mtok[idx][:, None]
     h = dev.inhouse[idx][:, None]
-    ft = dev.finetune_need[idx][:, None].astype(float)
-    size = opts.size[ids]
-    quality = capability_value(opts.kappa[ids] + opts.premium[ids] + ft * opts.finetune_boost[ids], p.saturation)
-    quality = quality - p.size_mismatch * np.abs(dev.size_need[idx][:, None] - size)
-    quality = quality - p.finetune_missing * ft * (1.0 - opts.finetune_support[ids])
-    quality = quality - (1.0 - h) * opts.integration[ids]
+    group = (3 * dev.finetune_need[idx].astype(np.intp) + dev.size_need[idx])[:, None]
+    quality = quality_table(opts, p)[group, ids] - (1.0 - h) * opts.integration[ids]
     value = w * quality
     is_self = opts.mode[ids] == SELF
-    overhead = np.where(is_self, 1.0 + p.overhead_max * (1.0 - h), 1.0)
-    payment = (vol * opts.price[ids] + np.where(is_self, p.selfhost_fixed[size], 0.0)) * overhead
+    payment = vol * opts.price[ids]
+    if is_self.any():
+        overhead = np.where(is_self, 1.0 + p.overhead_max * (1.0 - h), 1.0)
+        payment = (payment + np.where(is_self, p.selfhost_fixed[opts.size[ids]], 0.0)) * overhead
     return value, payment
 
 
