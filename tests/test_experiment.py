@@ -76,7 +76,9 @@ def test_claims_table_is_filled_from_computed_verdicts(tmp_path):
     from market_sim.experiment import Verdict, update_claims_doc
 
     doc = tmp_path / "claims.md"
-    doc.write_text("| ID | claim | experiment | verdict |\n|---|---|---|---|\n| C2 | lock-in | planned | not yet tested |\n")
+    doc.write_text(
+        "| ID | claim | experiment | verdict |\n|---|---|---|---|\n| C2 | lock-in | planned | not yet tested |\n"
+    )
     ctx = ExperimentContext("lock_in", tmp_path, {}, quick=True)
     ctx.verdicts = [Verdict("C2a", "", "supported", ""), Verdict("C2b", "", "depends", "")]
     update_claims_doc(doc, [(SimpleNamespace(NAME="lock_in"), ctx)], "quick mode")
