@@ -222,7 +222,7 @@ def test_hosts_off_means_no_host_revenue(small):
 
 
 def test_inhouse_capability_decides_selfhost_vs_service(small):
-    m = model_after(small.with_overrides({"developers.privacy_share": 0.3}), 18)  # enough self-hosters
+    m = model_after(small.with_overrides({"developers.privacy_share": 0.5}), 18)  # enough self-hosters
     dev, opts = m.developers, m.options
     on = dev.option >= 0
     selfhost = on & (opts.mode[np.maximum(dev.option, 0)] == SELF)

@@ -20,7 +20,7 @@ TINY_BERTRAND = (
 )
 TINY_BASS = (vr.BassSet(0.03, 0.38, months=24), vr.BassSet(0.1, 0.0, months=24))
 TINY_LEADER = (vr.LeaderSet(2.5, 0.1, months=24, developers=2000), vr.LeaderSet(1.0, 0.05, months=24, developers=2000))
-TINY_FACE = {"developers.count": 1000, "researchers.count": 300, "market.demand_sample": 300}
+TINY_FACE = {"developers.count": 1000, "researchers.count": 1500, "market.demand_sample": 300}  # every vendor staffed
 
 
 def test_nash_prices_solve_the_first_order_conditions_and_match_the_monopoly_closed_form():
