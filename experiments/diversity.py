@@ -24,8 +24,7 @@ import numpy as np
 import pandas as pd
 
 from market_sim.analysis.plots import plot_over_time
-from market_sim.analysis.summary import t_interval
-from market_sim.experiment import Effect, final_mean
+from market_sim.experiment import Effect, final_mean, one_sample
 
 NAME = "diversity"
 QUESTION = (
@@ -96,16 +95,6 @@ def minus(fn, threshold: float):
 
 
 # -- effects ``ctx.paired`` cannot express -------------------------------------------------------
-def one_sample(claim, outcome, arm_a, arm_b, values, group, name) -> list[Effect]:
-    """One Effect per group: mean of ``values['value']`` over replicates with its 95% t-interval."""
-    s = values.groupby(group)["value"].agg(["count", "mean", "std"])
-    low, high = t_interval(s["mean"], s["std"], s["count"])
-    return [
-        Effect(claim, outcome, arm_a, arm_b, name(key), int(row["count"]), row["mean"], lo, hi)
-        for (key, row), lo, hi in zip(s.iterrows(), low, high, strict=True)
-    ]
-
-
 def vs_threshold(ctx, claim, outcome, fn, threshold, arm) -> list[Effect]:
     v = ctx.outcome("main", minus(fn, threshold))
     v = v[v["arm"] == arm]

@@ -25,8 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from market_sim.analysis.plots import plot_over_time
-from market_sim.analysis.summary import t_interval
-from market_sim.experiment import Effect, final_mean
+from market_sim.experiment import Effect, final_mean, one_sample
 from market_sim.sweep import SweepSpec
 
 NAME = "lock_in"
@@ -93,16 +92,6 @@ def selfhost_share(ts: pd.DataFrame) -> float:
 
 
 # -- effects ``ctx.paired`` cannot express -------------------------------------------------------
-def one_sample(claim, outcome, arm_a, arm_b, values, group, name) -> list[Effect]:
-    """One Effect per group: mean of ``values['value']`` over replicates with its 95% t-interval."""
-    s = values.groupby(group)["value"].agg(["count", "mean", "std"])
-    low, high = t_interval(s["mean"], s["std"], s["count"])
-    return [
-        Effect(claim, outcome, arm_a, arm_b, name(key), int(row["count"]), row["mean"], lo, hi)
-        for (key, row), lo, hi in zip(s.iterrows(), low, high, strict=True)
-    ]
-
-
 def across_points(ctx, claim, outcome, fn, key, other) -> list[Effect]:
     """Paired difference of ``fn`` between the highest and lowest value of parameter ``key``
     (same arm, same value of parameter ``other``, same replicate: common random numbers)."""

@@ -29,7 +29,7 @@ import pandas as pd
 
 from market_sim.analysis.plots import plot_over_time
 from market_sim.analysis.summary import t_interval
-from market_sim.experiment import Effect, final_mean
+from market_sim.experiment import final_mean, one_sample
 
 NAME = "retention"
 QUESTION = (
@@ -107,16 +107,6 @@ def months_on_top(column: str):
 
 
 # -- effects the framework's ``paired`` cannot express ------------------------------------------
-def one_sample(claim, outcome, arm_a, arm_b, values, group, name) -> list[Effect]:
-    """One Effect per group: mean of ``values['value']`` over replicates with its 95% t-interval."""
-    stats = values.groupby(group)["value"].agg(["count", "mean", "std"])
-    low, high = t_interval(stats["mean"], stats["std"], stats["count"])
-    return [
-        Effect(claim, outcome, arm_a, arm_b, name(key), int(row["count"]), row["mean"], lo, hi)
-        for (key, row), lo, hi in zip(stats.iterrows(), low, high, strict=True)
-    ]
-
-
 def analyze(ctx) -> None:
     res = ctx.results["main"]
     runs = res.runs[res.runs["status"] == "ok"]

@@ -189,6 +189,17 @@ def markdown_table(frame: pd.DataFrame) -> str:
     return "\n".join(out + ["| " + " | ".join(r) + " |" for r in rows])
 
 
+def one_sample(claim, outcome, arm_a, arm_b, values: pd.DataFrame, group, name) -> list[Effect]:
+    """One Effect per group of ``values``: the mean of its ``value`` column over replicates with a
+    95% t-interval (for effects ``ExperimentContext.paired`` cannot express, e.g. vs a threshold)."""
+    s = values.groupby(group)["value"].agg(["count", "mean", "std"])
+    low, high = t_interval(s["mean"], s["std"], s["count"])
+    return [
+        Effect(claim, outcome, arm_a, arm_b, name(key), int(row["count"]), row["mean"], lo, hi)
+        for (key, row), lo, hi in zip(s.iterrows(), low, high, strict=True)
+    ]
+
+
 def final_mean(metric: str, months: int = 12) -> Callable[[pd.DataFrame], float]:
     """Outcome: the mean of ``metric`` over a run's last ``months`` months."""
 
