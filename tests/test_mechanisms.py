@@ -1,12 +1,13 @@
 """One test per mechanism: each fails if the mechanism it names is wrong or missing."""
 
+import dataclasses
 import numpy as np
 import pytest
 
 from market_sim import MarketModel, Scenario, run
 from market_sim.market.accounting import usable_capability
+from market_sim.market import choice
 from market_sim.market.demand import (
-    DemandSample,
     capability_value,
     choice_probabilities,
     evaluate,
@@ -98,6 +99,74 @@ def test_developers_only_use_vendors_they_know(small):
     assert dev.aware[on, opts.vendor[dev.option[on]]].all()
 
 
+@pytest.fixture(scope="module")
+def market_at_month_9(small):
+    """A market with prices, awareness and adopters, and developers with and without an option."""
+    return model_after(small.with_overrides({"developers.choice_noise": 0.3}), 9)
+
+
+def test_compiled_utilities_equal_the_array_definition(market_at_month_9):
+    m = market_at_month_9
+    dev, opts, p = m.developers, m.options, m.choice_params()
+    idx = np.flatnonzero(dev.entry_month <= m.month)
+    ids = np.flatnonzero(opts.available)
+    reference = evaluate(dev, idx, opts, p, ids).utility
+    assert np.isinf(reference).any() and np.isfinite(reference).any()
+    assert (dev.option[idx] < 0).any() and (dev.option[idx] >= 0).any()
+    np.testing.assert_array_equal(choice.utilities(dev, idx, opts, p, ids), reference)
+
+
+def test_compiled_choice_is_the_argmax_without_noise_and_pays_its_switching_cost(market_at_month_9):
+    m = market_at_month_9
+    dev, opts = m.developers, m.options
+    p = dataclasses.replace(m.choice_params(), noise=1e-9)
+    idx = np.flatnonzero(dev.entry_month <= m.month)
+    ids = np.flatnonzero(opts.available)
+    u = evaluate(dev, idx, opts, p, ids)
+    chosen, switching = choice.choose(dev, idx, opts, p, np.random.default_rng(0), outside=False)
+    best = np.argmax(u.utility, axis=1)
+    best_u = u.utility[np.arange(idx.size), best]
+    assert np.isinf(best_u).any()  # some know no option they may use: they choose none
+    np.testing.assert_array_equal(chosen, np.where(np.isfinite(best_u), ids[best], -1))
+    np.testing.assert_allclose(switching, np.where(np.isfinite(best_u), u.switching[np.arange(idx.size), best], 0))
+    with_outside, _ = choice.choose(dev, idx, opts, p, np.random.default_rng(0), outside=True)
+    np.testing.assert_array_equal(with_outside, np.where(best_u > 0, ids[best], -1))
+
+
+def test_compiled_choice_frequencies_are_the_logit_probabilities(market_at_month_9):
+    m = market_at_month_9
+    dev, opts, p = m.developers, m.options, m.choice_params()
+    i = np.flatnonzero(dev.entry_month <= m.month)[:20]
+    ids = np.flatnonzero(opts.available)
+    prob = choice_probabilities(evaluate(dev, i, opts, p, ids), outside_option=True)
+    draws = 4000
+    chosen, _ = choice.choose(dev, np.repeat(i, draws), opts, p, np.random.default_rng(3), outside=True)
+    chosen = chosen.reshape(i.size, draws)
+    freq = np.stack([(chosen == o).mean(axis=1) for o in ids], axis=1)
+    outside = (chosen == -1).mean(axis=1)
+    assert 0.05 < prob.max(axis=1).mean() < 0.95  # noisy enough to test the noise
+    se = np.sqrt(np.maximum(prob * (1 - prob), 1e-4) / draws)
+    assert np.abs(freq - prob).max() < 5 * se.max()
+    assert np.abs(outside - (1 - prob.sum(axis=1))).max() < 5 * se.max()
+    assert (np.abs(freq - prob) < 3 * se).mean() > 0.98
+
+
+def test_awareness_spreads_with_the_given_probability_to_active_unaware_developers_only():
+    n, vendors = 40_000, 3
+    aware = np.zeros((n, vendors), bool)
+    aware[: n // 2, 0] = True
+    active = np.arange(n) < 3 * n // 4
+    prob = np.array([0.5, 0.2, 0.0])
+    before = aware.copy()
+    learned = choice.spread_awareness(active, aware, prob, np.random.default_rng(1))
+    assert not aware[~active].any() and not learned[~active].any()
+    assert not aware[:, 2].any()
+    fresh = active & (np.arange(n) >= n // 2)  # active and unaware of vendor 0
+    assert abs(aware[fresh, 0].mean() - 0.5) < 0.02
+    assert abs(aware[active, 1].mean() - 0.2) < 0.01
+    np.testing.assert_array_equal(learned, (aware & ~before).any(axis=1))
+
+
 def test_lock_in_shock_raises_closed_penalty_and_decays(small):
     shocked = small.with_overrides(
         {"shocks": [{"month": 2, "vendor": "openai", "kind": "terms_change"}], "lock_in.memory_months": 6.0}
@@ -144,9 +213,8 @@ def test_best_markups_maximise_expected_profit_for_heterogeneous_developers(smal
     dev, opts = m.developers, m.options
     ids = np.flatnonzero(opts.available)
     sample = np.flatnonzero(dev.entry_month <= m.month)[:800]
-    demand = DemandSample(evaluate(dev, sample, opts, m.choice_params(), ids), True)
     sold = opts.vendor_hosted(m.vendors[1].index)  # openai's API options
-    markups = demand.best_markups(opts, sold)
+    markups = choice.best_markups(dev, sample, opts, m.choice_params(), True, sold)
 
     def profit(o, markup):
         saved = opts.price[o]

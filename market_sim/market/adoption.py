@@ -17,9 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from market_sim.market.demand import choose, evaluate
-
-CHUNK = 50_000  # developers per block of the utility matrix (bounds memory at 10^6)
+from market_sim.market import choice
 
 
 @dataclass
@@ -43,16 +41,8 @@ def spread_awareness(model) -> np.ndarray:
     offered[opts.vendor[opts.available]] = True
     on = dev.option >= 0
     users = np.bincount(opts.vendor[dev.option[on & active]], minlength=len(model.vendors))
-    prob = np.clip(cfg["p"] + cfg["q"] * users / n_active, 0.0, 1.0)
-    learned = np.zeros(len(dev), bool)
-    cols = np.flatnonzero(offered & (prob > 0))
-    if cols.size:
-        cells = np.flatnonzero(~dev.aware[:, cols] & active[:, None])  # draws only for active, unaware cells
-        hit = cells[rng.random(cells.size) < prob[cols][cells % cols.size]]
-        row, col = np.divmod(hit, cols.size)
-        dev.aware[row, cols[col]] = True
-        learned[row] = True
-    return learned
+    prob = np.where(offered, np.clip(cfg["p"] + cfg["q"] * users / n_active, 0.0, 1.0), 0.0)
+    return choice.spread_awareness(active, dev.aware, prob, rng)
 
 
 def adopt(model, learned: np.ndarray) -> AdoptionFlows:
@@ -68,24 +58,15 @@ def adopt(model, learned: np.ndarray) -> AdoptionFlows:
     if t == 0 and model.cfg["developers"]["initial_choice"]:
         forced |= True
     reconsider = active & (forced | (rng.random(len(dev)) < dev.reconsider_rate))
-    idx_all = np.flatnonzero(reconsider)
-    ids = np.flatnonzero(opts.available)
-    params = model.choice_params()
-    outside = model.cfg["market"]["outside_option"]
-    for start in range(0, idx_all.size, CHUNK):
-        idx = idx_all[start : start + CHUNK]
-        u = evaluate(dev, idx, opts, params, ids)
-        choice = choose(u, rng, outside)
-        current = dev.option[idx]
-        moved = choice != current
-        leaving = moved & (current >= 0)
-        flows.left_open += int((leaving & was_open[idx]).sum())
-        flows.left_closed += int((leaving & ~was_open[idx]).sum())
-        paying = moved & (choice >= 0)
-        if paying.any():
-            col = np.searchsorted(ids, choice[paying])
-            flows.switching_usd += float(u.switching[np.flatnonzero(paying), col].sum())
-        dev.option[idx] = choice
-        dev.months_on[idx[moved]] = 0
+    idx = np.flatnonzero(reconsider)
+    chosen, switching = choice.choose(dev, idx, opts, model.choice_params(), rng, model.cfg["market"]["outside_option"])
+    current = dev.option[idx]
+    moved = chosen != current
+    leaving = moved & (current >= 0)
+    flows.left_open = int((leaving & was_open[idx]).sum())
+    flows.left_closed = int((leaving & ~was_open[idx]).sum())
+    flows.switching_usd = float(switching[moved & (chosen >= 0)].sum())
+    dev.option[idx] = chosen
+    dev.months_on[idx[moved]] = 0
     dev.months_on[dev.option >= 0] += 1
     return flows

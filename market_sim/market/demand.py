@@ -14,6 +14,11 @@ kappa_s = 0). cost_io = volume_i p_o for API, service and hosts; for self-hostin
 ``(volume_i c_o + fixed_size) (1 + overhead (1 - h_i))`` (C4). The outside option "no
 adoption" has utility 0. Hence alpha_i = volume_i / sigma_i, the price coefficient of the
 logit-Bertrand limiting case.
+
+This module writes the utility as array expressions: the definition, used by accounting (value
+and payment of each developer's own option) and by the tests. The adoption and pricing steps
+run the same formula as compiled loops in :mod:`market_sim.market.choice`, which the tests hold
+equal to :func:`evaluate`.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import expit, logsumexp
+from scipy.special import logsumexp
 
 from market_sim.market.options import SELF, VENDOR, OptionTable
 from market_sim.populations.developers import NO_OPTION, Developers
@@ -153,19 +158,6 @@ def switching_cost(current: np.ndarray, ids: np.ndarray, opts: OptionTable, p: C
     return s
 
 
-def choose(u: Utilities, rng: np.random.Generator, outside_option: bool) -> np.ndarray:
-    """Each developer's utility-maximising option id under Gumbel noise, or -1 (none)."""
-    n, a = u.utility.shape
-    noisy = u.utility / u.sigma[:, None] - np.log(rng.standard_exponential(size=(n, a)))  # + Gumbel(0, 1)
-    best = np.argmax(noisy, axis=1) if a else np.zeros(n, dtype=np.intp)
-    best_u = noisy[np.arange(n), best] if a else np.full(n, -np.inf)
-    choice = np.where(np.isfinite(best_u), u.ids[best] if a else NO_OPTION, NO_OPTION)
-    if outside_option:
-        outside = -np.log(rng.standard_exponential(size=n))
-        choice = np.where(best_u > outside, choice, NO_OPTION)
-    return choice.astype(np.int32)
-
-
 def choice_probabilities(u: Utilities, outside_option: bool) -> np.ndarray:
     """Logit probabilities (n, A), with the outside option's probability the remainder."""
     z = u.utility / u.sigma[:, None]
@@ -176,89 +168,3 @@ def choice_probabilities(u: Utilities, outside_option: bool) -> np.ndarray:
         prob = np.exp(z - lse)
     prob = np.nan_to_num(prob)  # a developer with no allowed option
     return prob[:, : u.ids.size]
-
-
-class DemandSample:
-    """Logit demand of a developer sample, prepared once a month for every vendor's pricing.
-
-    Stores E_io = exp(U_io / sigma_i - M_i) (row-shifted for stability), the outside option's
-    exp(-M_i) and the row totals T_i, so a best response needs only column operations.
-    """
-
-    def __init__(self, u: Utilities, outside_option: bool):
-        self.u = u
-        z = u.utility / u.sigma[:, None]
-        top = np.max(z, axis=1, initial=0.0 if outside_option else -np.inf)
-        top = np.where(np.isfinite(top), top, 0.0)
-        self.exp_z = np.exp(z - top[:, None])
-        self.exp_outside = np.exp(-top) if outside_option else np.zeros_like(top)
-        self.exp_total = self.exp_z.sum(axis=1) + self.exp_outside
-        self.alpha = u.volume / u.sigma
-
-    def best_markups(self, opts: OptionTable, options: np.ndarray) -> np.ndarray:
-        """Each option's profit-maximising markup m_o (USD/Mtok) over its cost, all other
-        options' prices held at their current values (one best response per option).
-
-        Developer i buys option o with probability S_io(m) = logistic(L_io - alpha_i m), where
-        L_io = log E_io(at price = cost) - log(everything else, outside option included) and
-        alpha_i = volume_i / sigma_i. Expected token demand D_o(m) = sum_i v_i S_io(m); profit
-        m D_o(m) is maximal where ``D_o(m) - m sum_i v_i alpha_i S_io (1 - S_io) = 0``, solved for
-        all options at once by :func:`solve_markups`. For one option and identical developers
-        this is ``m = 1 / (alpha (1 - s))``. Developers who cannot buy o, or who have no
-        alternative at all, do not enter its first-order condition.
-        """
-        cols = np.searchsorted(self.u.ids, options)
-        alpha = self.alpha
-        exp_own = self.exp_z[:, cols]
-        others = self.exp_total[:, None] - exp_own  # rounding ~1e-16 of the total
-        margin = opts.price[options] - opts.cost[options]
-        with np.errstate(divide="ignore"):
-            L = np.log(exp_own) + alpha[:, None] * margin[None, :] - np.log(others)
-        L[others <= 1e-12 * self.exp_total[:, None]] = -np.inf  # no alternative: not price-responsive
-        if not np.isfinite(L).any():
-            return np.full(len(options), 1.0 / np.mean(alpha))
-        return solve_markups(L, alpha, self.u.volume, guess=np.maximum(margin, 0.0))
-
-
-def solve_markups(L: np.ndarray, a: np.ndarray, v: np.ndarray, guess: np.ndarray, tol: float = 1e-9) -> np.ndarray:
-    """Roots of h_o(m) = D_o(m) - m G_o(m), G_o = sum_i v_i a_i S_io (1 - S_io), one per column
-    of L: safeguarded Newton inside a bracket, vectorised over columns.
-
-    h(0) = D(0) > 0 and h < 0 for large m (profit m D(m) is log-concave in logit models, so the
-    root is the unique maximiser); h'(m) = -2 G - m G', G' = -sum v a^2 S (1-S)(1-2S). A column
-    with no buyer gets the small-share limit 1 / mean(alpha). Only finite entries of L (developers
-    who can buy the option) are visited: they are kept as (row, column) pairs.
-    """
-    k = L.shape[1]
-    row, col = np.nonzero(np.isfinite(L))
-    Lf, af, vf = L[row, col], a[row], v[row]
-    vaf, va2f = vf * af, vf * af * af
-    buyers = np.bincount(col, minlength=k) > 0
-    a_max = a.max() if a.size else 1.0
-    m = np.where(buyers & (guess > 0), guess, 1.0 / a_max)
-    lo, hi = np.zeros(k), np.full(k, np.inf)
-    todo = buyers.copy()
-    for _ in range(200):
-        if not todo.any():
-            break
-        sel = todo[col]
-        c = col[sel]
-        s = expit(Lf[sel] - af[sel] * m[c])
-        q = s * (1.0 - s)
-        g = np.bincount(c, weights=vaf[sel] * q, minlength=k)
-        h = np.bincount(c, weights=vf[sel] * s, minlength=k) - m * g
-        slope = -2.0 * g + m * np.bincount(c, weights=va2f[sel] * q * (1.0 - 2.0 * s), minlength=k)
-        cols = np.flatnonzero(todo)
-        h, slope, mc = h[cols], slope[cols], m[cols]
-        lo[cols] = np.where(h > 0, mc, lo[cols])
-        hi[cols] = np.where(h > 0, hi[cols], mc)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            new = np.where(slope < 0, mc - h / slope, np.nan)
-        inside = (lo[cols] < new) & (new < hi[cols])
-        fallback = np.where(np.isinf(hi[cols]), 2.0 * lo[cols] + 1.0 / a_max, 0.5 * (lo[cols] + hi[cols]))
-        new = np.where(inside, new, fallback)
-        done = (np.abs(new - mc) <= tol * (1.0 + mc)) | (hi[cols] - lo[cols] <= tol * (1.0 + mc))
-        m[cols] = new
-        todo[cols[done]] = False
-    m[~buyers] = 1.0 / np.mean(a) if a.size else 0.0
-    return m

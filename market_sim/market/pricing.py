@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from market_sim.market.demand import DemandSample, evaluate
+from market_sim.market.choice import best_markups
 from market_sim.market.options import HOST, SELF, VENDOR
 from market_sim.strategies.base import PricingContext
 
@@ -67,7 +67,6 @@ class BestMarkups:
             order = m.demand_order  # a fixed random order: the sample changes only as developers enter
             entered = m.demand_order_entry <= m.month
             sample = np.sort(order[entered][: m.cfg["market"]["demand_sample"]])
-            u = evaluate(dev, sample, opts, m.choice_params(), np.flatnonzero(opts.available))
-            demand = DemandSample(u, m.cfg["market"]["outside_option"])
-            self._markups = demand.best_markups(opts, self.options)
+            outside = m.cfg["market"]["outside_option"]
+            self._markups = best_markups(dev, sample, opts, m.choice_params(), outside, self.options)
         return self._markups[np.searchsorted(self.options, own)]
