@@ -32,41 +32,24 @@ class AdoptionFlows:
 
 
 def spread_awareness(model) -> np.ndarray:
-    """Bass awareness update; returns the mask of developers who learned of any vendor."""
-    dev, opts, rng, t = model.developers, model.options, model.rng, model.month
+    """Bass awareness update (see :func:`market_sim.market.choice.spread_awareness`); returns the
+    mask of developers who learned of any vendor."""
     cfg = model.cfg["awareness"]
-    active = dev.entry_month <= t
-    n_active = max(int(active.sum()), 1)
-    offered = np.zeros(len(model.vendors), bool)
-    offered[opts.vendor[opts.available]] = True
-    on = dev.option >= 0
-    users = np.bincount(opts.vendor[dev.option[on & active]], minlength=len(model.vendors))
-    prob = np.where(offered, np.clip(cfg["p"] + cfg["q"] * users / n_active, 0.0, 1.0), 0.0)
-    return choice.spread_awareness(active, dev.aware, prob, rng)
+    return choice.spread_awareness(model.developers, model.month, model.options, cfg["p"], cfg["q"], model.rng)
 
 
 def adopt(model, learned: np.ndarray) -> AdoptionFlows:
-    dev, opts, rng, t = model.developers, model.options, model.rng, model.month
-    flows = AdoptionFlows()
-    active = dev.entry_month <= t
-    on = dev.option >= 0
-    was_open = on & model.previous_open[np.maximum(dev.option, 0)]
-    flows.on_open_before = int((was_open & active).sum())
-    flows.on_closed_before = int((on & ~was_open & active).sum())
-    lost = on & ~opts.available[np.maximum(dev.option, 0)]
-    forced = (dev.entry_month == t) | lost | (learned & ~on)
-    if t == 0 and model.cfg["developers"]["initial_choice"]:
-        forced |= True
-    reconsider = active & (forced | (rng.random(len(dev)) < dev.reconsider_rate))
-    idx = np.flatnonzero(reconsider)
-    chosen, switching = choice.choose(dev, idx, opts, model.choice_params(), rng, model.cfg["market"]["outside_option"])
-    current = dev.option[idx]
-    moved = chosen != current
-    leaving = moved & (current >= 0)
-    flows.left_open = int((leaving & was_open[idx]).sum())
-    flows.left_closed = int((leaving & ~was_open[idx]).sum())
-    flows.switching_usd = float(switching[moved & (chosen >= 0)].sum())
-    dev.option[idx] = chosen
-    dev.months_on[idx[moved]] = 0
-    dev.months_on[dev.option >= 0] += 1
-    return flows
+    """Reconsidering developers choose (see :func:`market_sim.market.choice.adopt`)."""
+    dev, opts, t = model.developers, model.options, model.month
+    everyone = t == 0 and model.cfg["developers"]["initial_choice"]
+    outside = model.cfg["market"]["outside_option"]
+    counts, paid = choice.adopt(
+        dev, t, everyone, learned, model.previous_open, opts, model.choice_params(), model.rng, outside
+    )
+    return AdoptionFlows(
+        left_open=int(counts[2]),
+        left_closed=int(counts[3]),
+        on_open_before=int(counts[0]),
+        on_closed_before=int(counts[1]),
+        switching_usd=paid,
+    )

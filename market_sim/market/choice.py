@@ -37,6 +37,46 @@ def choose(
     return choice, switching
 
 
+def adopt(
+    dev: Developers,
+    month: int,
+    everyone: bool,
+    learned: np.ndarray,
+    was_open: np.ndarray,
+    opts: OptionTable,
+    p: ChoiceParams,
+    rng: np.random.Generator,
+    outside: bool,
+) -> tuple[np.ndarray, float]:
+    """One month of choices, in one pass over the developers (updates ``dev.option`` and
+    ``dev.months_on``): an active developer reconsiders if ``everyone``, if it enters this month,
+    if its option is gone, if it has none and ``learned`` of a vendor, or else with its monthly
+    rate; a reconsidering developer chooses by :func:`choose`'s rule.
+
+    Returns the counts (on an open option before, on a closed one before, left an open one,
+    left a closed one), with open meaning ``was_open[option]``, and the switching costs paid (USD).
+    """
+    counts = np.zeros(4, np.int64)
+    paid = np.zeros(1)
+    args = _arguments(dev, np.empty(0, np.int64), opts, p, np.flatnonzero(opts.available))[1:]
+    _adopt(
+        month,
+        everyone,
+        dev.entry_month,
+        dev.reconsider_rate,
+        learned,
+        was_open,
+        opts.available,
+        paid,
+        *args,
+        outside,
+        rng,
+        dev.months_on,
+        counts,
+    )
+    return counts, float(paid[0])
+
+
 def utilities(dev: Developers, idx: np.ndarray, opts: OptionTable, p: ChoiceParams, ids: np.ndarray) -> np.ndarray:
     """The deterministic utilities U_io (USD/month, -inf where not allowed) the loop of
     :func:`choose` compares, as a matrix (for tests)."""
@@ -85,11 +125,16 @@ def _arguments(dev: Developers, idx: np.ndarray, opts: OptionTable, p: ChoicePar
     )
 
 
-def spread_awareness(active: np.ndarray, aware: np.ndarray, prob: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Each active developer unaware of vendor v learns of it with probability ``prob[v]``
-    (updates ``aware`` in place); returns the mask of developers who learned of any vendor."""
-    learned = np.zeros(aware.shape[0], bool)
-    _spread(np.flatnonzero(active), aware, prob, rng, learned)
+def spread_awareness(
+    dev: Developers, month: int, opts: OptionTable, p: float, q: float, rng: np.random.Generator
+) -> np.ndarray:
+    """Bass awareness (F7): an active developer unaware of vendor v learns of it with probability
+    ``min(1, p + q a_v)``, where a_v is the share of active developers on v's options, if v offers
+    an option this month. Updates ``dev.aware``; returns the mask of developers who learned of any."""
+    offered = np.zeros(dev.aware.shape[1], bool)
+    offered[opts.vendor[opts.available]] = True
+    learned = np.zeros(dev.aware.shape[0], bool)
+    _spread(month, dev.entry_month, dev.option, opts.vendor, offered, p, q, dev.aware, rng, learned)
     return learned
 
 
@@ -144,21 +189,57 @@ def _utilities(idx, dev_f, dev_i, ids, opt_i, opt_f, table, consts, switch, out)
 
 
 @njit(cache=True, error_model="numpy")
+def _pick(ids, u, s, sigma, outside, rng):
+    """argmax_k u_k / sigma + Gumbel over the allowed options (u > -inf), or -1 if none is allowed
+    or the outside option's draw is higher; returns (option id, its switching cost)."""
+    best, best_z, best_s = -1, -np.inf, 0.0
+    for k in range(ids.size):
+        if u[k] == -np.inf:
+            continue
+        z = u[k] / sigma - math.log(rng.standard_exponential())  # + Gumbel(0, 1)
+        if z > best_z:
+            best, best_z, best_s = ids[k], z, s[k]
+    if best >= 0 and outside and not best_z > -math.log(rng.standard_exponential()):
+        return -1, 0.0
+    return best, best_s
+
+
+@njit(cache=True, error_model="numpy")
 def _choose(idx, dev_f, dev_i, ids, opt_i, opt_f, table, consts, switch, outside, rng, choice, switching):
     u, s = np.empty(ids.size), np.empty(ids.size)
     for j in range(idx.size):
         sigma = _row(idx[j], ids, dev_f, dev_i, opt_i, opt_f, table, consts, switch, u, s)
-        best, best_z, best_s = -1, -np.inf, 0.0
-        for k in range(ids.size):
-            if u[k] == -np.inf:
-                continue
-            z = u[k] / sigma - math.log(rng.standard_exponential())  # + Gumbel(0, 1)
-            if z > best_z:
-                best, best_z, best_s = ids[k], z, s[k]
-        if best >= 0 and outside and not best_z > -math.log(rng.standard_exponential()):
-            best, best_s = -1, 0.0
-        choice[j] = best
-        switching[j] = best_s
+        choice[j], switching[j] = _pick(ids, u, s, sigma, outside, rng)
+
+
+@njit(cache=True, error_model="numpy")
+def _adopt(
+    month, everyone, entry, rate, learned, was_open_option, available, out,
+    dev_f, dev_i, ids, opt_i, opt_f, table, consts, switch, outside, rng, months_on, flows,
+):  # fmt: skip
+    option = dev_i[3]
+    u, s = np.empty(ids.size), np.empty(ids.size)
+    for i in range(entry.size):
+        if entry[i] > month:
+            continue
+        cur = option[i]
+        on = cur >= 0
+        was_open = on and was_open_option[cur]
+        if on:
+            flows[0 if was_open else 1] += 1
+        forced = everyone or entry[i] == month or (on and not available[cur]) or (learned[i] and not on)
+        if forced or rng.random() < rate[i]:
+            sigma = _row(i, ids, dev_f, dev_i, opt_i, opt_f, table, consts, switch, u, s)
+            best, paid = _pick(ids, u, s, sigma, outside, rng)
+            if best != cur:
+                if on:
+                    flows[2 if was_open else 3] += 1
+                if best >= 0:
+                    out[0] += paid
+                option[i] = best
+                months_on[i] = 0
+        if option[i] >= 0:
+            months_on[i] += 1
 
 
 @njit(cache=True, error_model="numpy")
@@ -230,9 +311,18 @@ def _markup_root(L, a, v, m, a_max, tol=1e-9):
 
 
 @njit(cache=True)
-def _spread(rows, aware, prob, rng, learned):
-    for j in range(rows.size):
-        i = rows[j]
+def _spread(month, entry, option, o_vendor, offered, p, q, aware, rng, learned):
+    users = np.zeros(offered.size)
+    active = 0
+    for i in range(entry.size):
+        if entry[i] <= month:
+            active += 1
+            if option[i] >= 0:
+                users[o_vendor[option[i]]] += 1
+    prob = np.where(offered, np.minimum(np.maximum(p + q * users / max(active, 1), 0.0), 1.0), 0.0)
+    for i in range(entry.size):
+        if entry[i] > month:
+            continue
         for v in range(prob.size):
             if prob[v] > 0.0 and not aware[i, v] and rng.random() < prob[v]:
                 aware[i, v] = True

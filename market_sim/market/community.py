@@ -16,23 +16,25 @@ a published derivative model (a fork) with probability ``fork_share`` (C14).
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 
 def community(model) -> None:
     cfg = model.cfg["community"]
     dev, opts, rng, t = model.developers, model.options, model.rng, model.month
     n_v = len(model.vendors)
-    active = dev.entry_month <= t
-    n_active = max(int(active.sum()), 1)
-    on = dev.option >= 0
-    opt = np.maximum(dev.option, 0)
-    open_adopter = on & opts.open[opt]
-    adopters = np.flatnonzero(open_adopter)
-    rate = np.minimum(dev.contribution_propensity[adopters] * cfg["strength"], 1.0)
-    contributes = np.zeros(len(dev), bool)
-    contributes[adopters[rng.random(adopters.size) < rate]] = True
-    dev.contributions += contributes
-    by_vendor = np.bincount(opts.vendor[opt[contributes]], minlength=n_v)
+    n_active = max(int(np.count_nonzero(dev.entry_month <= t)), 1)
+    by_vendor = np.zeros(n_v, np.int64)
+    _contribute(
+        dev.option,
+        opts.open,
+        opts.vendor,
+        dev.contribution_propensity,
+        cfg["strength"],
+        rng,
+        dev.contributions,
+        by_vendor,
+    )
     res = model.researchers
     skill_total = res.skill.sum() if len(res) else 0.0
     academia_share = res.capacity()[res.academia] / skill_total if skill_total > 0 else 0.0
@@ -43,6 +45,16 @@ def community(model) -> None:
         v.community_stock = (1.0 - cfg["depreciation"]) * v.community_stock + flow[v.index]
         v.forks += forks[v.index] * model.developer_weight
     model.flow_history.append(flow)
+
+
+@njit(cache=True)
+def _contribute(option, is_open, o_vendor, propensity, strength, rng, contributions, by_vendor):
+    """Each developer on an open option contributes with probability min(1, propensity x strength)."""
+    for i in range(option.size):
+        o = option[i]
+        if o >= 0 and is_open[o] and rng.random() < min(propensity[i] * strength, 1.0):
+            contributions[i] += 1
+            by_vendor[o_vendor[o]] += 1
 
 
 def saturation(model) -> np.ndarray:
