@@ -25,6 +25,7 @@ from types import ModuleType
 
 import numpy as np
 import pandas as pd
+import tomli_w
 
 from market_sim.analysis.summary import t_interval
 from market_sim.errors import SpecError
@@ -238,8 +239,6 @@ def run_experiment(
     with open_executor(**(executor_args or {})) as ex:
         for spec_name, raw in specs.items():
             spec = SweepSpec.from_dict(raw, base_dir=module.PATH.parent)
-            import tomli_w
-
             run_sweep(
                 spec,
                 str(out / spec_name),
