@@ -69,7 +69,7 @@ def specs(quick: bool) -> dict[str, dict]:
     return {"main": raw}
 
 
-def budget(run: pd.Series) -> str:
+def budget(run: pd.Series | dict) -> str:
     return f"Mistral cash {run[CASH] / 1e6:g}M + funding {run[FUNDING] / 1e6:g}M"
 
 
@@ -111,18 +111,6 @@ def vs_threshold(ctx, claim, outcome, fn, threshold, arm) -> list[Effect]:
     return effects
 
 
-def across_points(ctx, claim, outcome, fn, a, b, pair_on, name, a_label: str, b_label: str) -> list[Effect]:
-    """Paired difference a - b of ``fn`` between runs selected by ``a`` and ``b`` (functions returning boolean
-    masks over the runs), matched on the ``pair_on`` columns and the replicate (common random numbers)."""
-    v = ctx.outcome("main", fn)
-    idx = [*pair_on, "replicate"]
-    d = v[a(v)].set_index(idx)["value"] - v[b(v)].set_index(idx)["value"]
-    d = d.dropna().rename("value").reset_index()
-    effects = one_sample(claim, outcome, a_label, b_label, d, pair_on, name)
-    ctx.effects += effects
-    return effects
-
-
 def analyze(ctx) -> None:
     res = ctx.results["main"]
     runs = res.runs[res.runs["status"] == "ok"]
@@ -138,34 +126,14 @@ def analyze(ctx) -> None:
     ctx.verdict("C16b", c16b, predicted=+1)
 
     # C17: HHI at fast vs slow training-cost growth (paired across points)
-    fast, slow = f"growth {g_hi:g}/yr", f"growth {g_lo:g}/yr"
+    growth = ({GROWTH: g_hi}, {GROWTH: g_lo}, ["arm", CASH, FUNDING], f"growth {g_hi:g}/yr", f"growth {g_lo:g}/yr")
 
-    def by_budget(k):
-        return f"{k[0]}, Mistral cash {k[1] / 1e6:g}M + funding {k[2] / 1e6:g}M"
+    def by_budget(p):
+        return f"{p['arm']}, {budget(p)}"
 
-    c17 = across_points(
-        ctx,
-        "C17",
-        "HHI (final year)",
-        final_mean("hhi", WINDOW),
-        lambda v: v[GROWTH] == g_hi,
-        lambda v: v[GROWTH] == g_lo,
-        ["arm", CASH, FUNDING],
-        by_budget,
-        fast,
-        slow,
-    )
-    across_points(
-        ctx,
-        "C17",
-        "vendors_material (final year)",
-        final_mean("vendors_material", WINDOW),
-        lambda v: v[GROWTH] == g_hi,
-        lambda v: v[GROWTH] == g_lo,
-        ["arm", CASH, FUNDING],
-        by_budget,
-        fast,
-        slow,
+    c17 = ctx.paired_across_points("C17", "main", "HHI (final year)", final_mean("hhi", WINDOW), *growth, by_budget)
+    ctx.paired_across_points(
+        "C17", "main", "vendors_material (final year)", final_mean("vendors_material", WINDOW), *growth, by_budget
     )
     ctx.verdict("C17", c17, predicted=+1)
 
@@ -191,29 +159,24 @@ def analyze(ctx) -> None:
     ctx.verdict("C21a", c21a, predicted=+1)
 
     # C21b: Mistral's exit at its lowest vs highest budget (paired across points)
-    c_lo, c_hi, f_lo, f_hi = runs[CASH].min(), runs[CASH].max(), runs[FUNDING].min(), runs[FUNDING].max()
+    low = {CASH: runs[CASH].min(), FUNDING: runs[FUNDING].min()}
+    high = {CASH: runs[CASH].max(), FUNDING: runs[FUNDING].max()}
 
-    def low_budget(v):
-        return (v[CASH] == c_lo) & (v[FUNDING] == f_lo)
+    def by_growth(p):
+        return f"{p['arm']}, growth {p[GROWTH]:g}/yr"
 
-    def high_budget(v):
-        return (v[CASH] == c_hi) & (v[FUNDING] == f_hi)
-
-    def name(k):
-        return f"{k[0]}, growth {k[1]:g}/yr"
-
-    low_label = f"Mistral cash {c_lo / 1e6:g}M + funding {f_lo / 1e6:g}M"
-    high_label = f"Mistral cash {c_hi / 1e6:g}M + funding {f_hi / 1e6:g}M"
-    args = (low_budget, high_budget, ["arm", GROWTH], name, low_label, high_label)
-    c21b = across_points(ctx, "C21b", "Mistral exited (0/1)", mistral_exited, *args)
-    across_points(
-        ctx,
+    args = (low, high, ["arm", GROWTH], budget(low), budget(high), by_growth)
+    c21b = ctx.paired_across_points("C21b", "main", "Mistral exited (0/1)", mistral_exited, *args)
+    ctx.paired_across_points(
         "C21b",
+        "main",
         "Mistral capability (kappa, final)",
         lambda t: float(t.sort_values("month")["capability_mistral"].iloc[-1]),
         *args,
     )
-    across_points(ctx, "C21b", "Mistral token share (final year)", final_mean("share_mistral", WINDOW), *args)
+    ctx.paired_across_points(
+        "C21b", "main", "Mistral token share (final year)", final_mean("share_mistral", WINDOW), *args
+    )
     ctx.verdict("C21b", c21b, predicted=+1)
 
     # C7: open share with Meta closed vs a material threshold, and vs Meta open

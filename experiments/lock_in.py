@@ -91,27 +91,24 @@ def selfhost_share(ts: pd.DataFrame) -> float:
     return float(selfhost / total) if total > 0 else float("nan")
 
 
-# -- effects ``ctx.paired`` cannot express -------------------------------------------------------
 def across_points(ctx, claim, outcome, fn, key, other) -> list[Effect]:
     """Paired difference of ``fn`` between the highest and lowest value of parameter ``key``
     (same arm, same value of parameter ``other``, same replicate: common random numbers)."""
-    v = ctx.outcome("main", fn)
-    idx = ["arm", other, "replicate"]
-    hi_v, lo_v = v[key].max(), v[key].min()
-    d = (v[v[key] == hi_v].set_index(idx)["value"] - v[v[key] == lo_v].set_index(idx)["value"]).dropna()
-    d = d.rename("value").reset_index()
+    runs = ctx.results["main"].runs
+    hi, lo = runs.loc[runs["status"] == "ok", key].agg(["max", "min"])
     short = {PRIV: "privacy", ALPHA: "inhouse_alpha"}
-    effects = one_sample(
+    return ctx.paired_across_points(
         claim,
+        "main",
         outcome,
-        f"{short[key]} = {hi_v:g}",
-        f"{short[key]} = {lo_v:g}",
-        d,
+        fn,
+        {key: hi},
+        {key: lo},
         ["arm", other],
-        lambda k: f"{k[0]}, {short[other]} {k[1]:g}",
+        f"{short[key]} = {hi:g}",
+        f"{short[key]} = {lo:g}",
+        lambda p: f"{p['arm']}, {short[other]} {p[other]:g}",
     )
-    ctx.effects += effects
-    return effects
 
 
 # -- the self-host break-even (analytical, from the scenario) -----------------------------------

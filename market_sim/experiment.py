@@ -25,6 +25,7 @@ from types import ModuleType
 
 import numpy as np
 import pandas as pd
+import tomli_w
 
 from market_sim.analysis.summary import t_interval
 from market_sim.errors import SpecError
@@ -147,6 +148,52 @@ class ExperimentContext:
         self.effects += effects
         return effects
 
+    def paired_across_points(
+        self,
+        claim: str,
+        spec: str,
+        outcome: str,
+        fn: Callable[[pd.DataFrame], float],
+        a: dict[str, object],
+        b: dict[str, object],
+        pair_on: list[str],
+        a_name: str | None = None,
+        b_name: str | None = None,
+        label: Callable[[dict], str] | None = None,
+    ) -> list[Effect]:
+        """Paired differences a - b of ``fn`` between two sets of design points (where :meth:`paired` compares
+        two arms at the same point).
+
+        ``a`` and ``b`` select runs by column value, e.g. ``{"training.growth_per_year": 3.5}`` (every entry must
+        match; columns as in :meth:`outcome`: ``arm``, ``point``, the swept parameters). A run of ``a`` is paired
+        with the run of ``b`` that has the same values of the ``pair_on`` columns and the same replicate (common
+        random numbers across points); runs without a partner are dropped. One Effect per combination of the
+        ``pair_on`` columns: the mean difference over replicates with its 95% t-interval. ``a_name`` and
+        ``b_name`` (default: from ``a`` and ``b``) fill the effect's a - b column, ``label`` (called with a dict
+        ``{column: value}`` of the ``pair_on`` columns; default: ``column = value, ...``) its point.
+        """
+        values = self.outcome(spec, fn)
+        idx = [*pair_on, "replicate"]
+        sides = []
+        for which in (a, b):
+            mask = pd.Series(True, index=values.index)
+            for column, value in which.items():
+                mask &= values[column] == value
+            chosen = values[mask].set_index(idx)
+            if chosen.empty or not chosen.index.is_unique:
+                problem = "selects no run" if chosen.empty else f"selects several runs per {idx}"
+                raise SpecError(f"{self.name}: {which} {problem} in spec {spec!r}")
+            sides.append(chosen["value"])
+        d = (sides[0] - sides[1]).dropna().rename("value").reset_index()
+
+        def name(key) -> str:
+            point = dict(zip(pair_on, key if isinstance(key, tuple) else (key,), strict=True))
+            return (label or _describe)(point)
+
+        effects = one_sample(claim, outcome, a_name or _describe(a), b_name or _describe(b), d, pair_on, name)
+        self.effects += effects
+        return effects
+
     def verdict(self, claim: str, effects: list[Effect], predicted: int) -> Verdict:
         """The verdict on ``claim`` from its effects by :data:`RULE`; ``predicted`` is +1 or -1."""
         holds = [(e.ci_low > 0) if predicted > 0 else (e.ci_high < 0) for e in effects]
@@ -200,6 +247,11 @@ def one_sample(claim, outcome, arm_a, arm_b, values: pd.DataFrame, group, name) 
     ]
 
 
+def _describe(selection: dict[str, object]) -> str:
+    """A run selection of :meth:`ExperimentContext.paired_across_points` as text: 'key = value, ...'."""
+    return ", ".join(f"{k} = {v:g}" if isinstance(v, float) else f"{k} = {v}" for k, v in selection.items())
+
+
 def final_mean(metric: str, months: int = 12) -> Callable[[pd.DataFrame], float]:
     """Outcome: the mean of ``metric`` over a run's last ``months`` months."""
 
@@ -238,8 +290,6 @@ def run_experiment(
     with open_executor(**(executor_args or {})) as ex:
         for spec_name, raw in specs.items():
             spec = SweepSpec.from_dict(raw, base_dir=module.PATH.parent)
-            import tomli_w
-
             run_sweep(
                 spec,
                 str(out / spec_name),

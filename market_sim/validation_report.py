@@ -51,6 +51,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from scipy.optimize import brentq, root  # noqa: E402
 
+from market_sim.calibration import loglinear_decline_per_year, window  # noqa: E402
 from market_sim.provenance import git_commit  # noqa: E402
 from market_sim.results import run  # noqa: E402
 from market_sim.scenario import Scenario  # noqa: E402
@@ -523,12 +524,6 @@ class FaceValidation:
     overrides: dict = field(default_factory=dict)
 
 
-def window(ts: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
-    """Rows of a timeseries with start <= date <= end (dates 'YYYY-MM')."""
-    dates = ts["date"].astype(str)
-    return ts[(dates >= start) & (dates <= end)]
-
-
 def value_measures(ts: pd.DataFrame) -> dict:
     """Economides & Katsamakas measures over the whole run: sums of flows, not means of monthly ratios.
 
@@ -642,18 +637,6 @@ def paired_difference(table: pd.DataFrame, column: str, arm_a: str, arm_b: str) 
 # --------------------------------------------------------------------------- patterns
 
 
-def loglinear_factor_per_year(ts: pd.DataFrame, column: str, start: str, end: str) -> float:
-    """Factor by which a positive column falls per year over [start, end]: exp(−12 x slope of ln(column))."""
-    w = window(ts, start, end)
-    y = w[column].to_numpy(float)
-    m = w["month"].to_numpy(float)
-    ok = np.isfinite(y) & (y > 0)
-    if ok.sum() < 3:
-        return math.nan
-    slope = np.polyfit(m[ok], np.log(y[ok]), 1)[0]
-    return float(np.exp(-12.0 * slope))
-
-
 @dataclass(frozen=True)
 class Pattern:
     """A pattern with a measured value (median over seeds) and, where there is one, a target range."""
@@ -684,7 +667,7 @@ def pattern_measures(face: FaceValidation) -> list[Pattern]:
 
     runs = face.open_runs
     out = []
-    m, sp = stat([loglinear_factor_per_year(ts, "price_at_ref", *HISTORY) for ts in runs])
+    m, sp = stat([loglinear_decline_per_year(ts, "price_at_ref", *HISTORY) for ts in runs])
     out.append(
         Pattern(
             "price at constant capability falls (F1, F2)",

@@ -2,6 +2,8 @@
 
 from types import SimpleNamespace
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from market_sim.cli import main
@@ -84,3 +86,44 @@ def test_claims_table_is_filled_from_computed_verdicts(tmp_path):
     update_claims_doc(doc, [(SimpleNamespace(NAME="lock_in"), ctx)], "quick mode")
     row = doc.read_text().splitlines()[2]
     assert row == "| C2 | lock-in | `lock_in` | lock_in: C2a supported; lock_in: C2b depends (quick mode) |"
+
+
+def test_paired_across_points_pairs_on_columns_and_replicate(tmp_path):
+    from scipy import stats
+
+    from market_sim.errors import SpecError
+
+    # arms x growth x replicates; value = growth * (1 + replicate) + 100 in arm "y", so growth 3 - 1 pairs to
+    # 2 (1 + replicate) in both arms: 2, 4, 6 over replicates 0-2
+    rows = [(arm, g, r) for arm in ("x", "y") for g in (1.0, 3.0) for r in range(3)]
+    runs = pd.DataFrame(rows, columns=["arm", "growth", "replicate"]).assign(status="ok", point=lambda f: f["growth"])
+    runs.loc[(runs["arm"] == "y") & (runs["growth"] == 3.0) & (runs["replicate"] == 2), "status"] = "failed"
+    runs["run_id"] = range(len(runs))
+    ok = runs[runs["status"] == "ok"]
+    value = ok["growth"] * (1 + ok["replicate"]) + 100 * (ok["arm"] == "y")
+    ts = pd.DataFrame({"run_id": ok["run_id"], "month": 0, "v": value})
+    result = SimpleNamespace(runs=runs, timeseries=lambda: ts)
+    ctx = ExperimentContext("t", tmp_path, {"main": result}, quick=True)
+
+    def last_v(t):
+        return float(t["v"].iloc[-1])
+
+    effects = ctx.paired_across_points(
+        "C0", "main", "v", last_v, {"growth": 3.0}, {"growth": 1.0}, ["arm"], label=lambda p: f"arm {p['arm']}"
+    )
+    assert ctx.effects == effects and [e.point for e in effects] == ["arm x", "arm y"]
+    x, y = effects
+    assert (x.arm_a, x.arm_b) == ("growth = 3", "growth = 1")
+    assert (x.n, x.mean, y.n, y.mean) == (3, 4.0, 2, 3.0)  # arm y: replicate 2 has no partner and is dropped
+    half = stats.t.ppf(0.975, 2) * 2 / np.sqrt(3)
+    assert x.ci_low == pytest.approx(4 - half) and x.ci_high == pytest.approx(4 + half)
+
+    named = ctx.paired_across_points("C0", "main", "v", last_v, {"growth": 1.0}, {"growth": 3.0}, ["arm"], "a", "b")
+    assert [(e.arm_a, e.arm_b, e.point, e.mean) for e in named] == [
+        ("a", "b", "arm = x", -4.0),
+        ("a", "b", "arm = y", -3.0),
+    ]
+    with pytest.raises(SpecError, match="selects no run"):
+        ctx.paired_across_points("C0", "main", "v", last_v, {"growth": 2.0}, {"growth": 1.0}, ["arm"])
+    with pytest.raises(SpecError, match="several runs"):  # not paired on arm: two runs per replicate on each side
+        ctx.paired_across_points("C0", "main", "v", last_v, {"growth": 3.0}, {"growth": 1.0}, ["point"])
