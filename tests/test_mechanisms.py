@@ -117,6 +117,17 @@ def test_compiled_utilities_equal_the_array_definition(market_at_month_9):
     np.testing.assert_array_equal(choice.utilities(dev, idx, opts, p, ids), reference)
 
 
+def test_compiled_own_option_value_and_payment_equal_the_array_definition(market_at_month_9):
+    m = market_at_month_9
+    dev, opts, p = m.developers, m.options, m.choice_params()
+    on = np.flatnonzero(dev.option >= 0)
+    assert (opts.mode[dev.option[on]] == SELF).any() and (opts.mode[dev.option[on]] != SELF).any()
+    value, payment = value_and_payment(dev, on, opts, p, dev.option[on][:, None])
+    own_value, own_payment = choice.own_value_and_payment(dev, on, opts, p)
+    np.testing.assert_array_equal(own_value, value[:, 0])
+    np.testing.assert_array_equal(own_payment, payment[:, 0])
+
+
 def test_compiled_choice_is_the_argmax_without_noise_and_pays_its_switching_cost(market_at_month_9):
     m = market_at_month_9
     dev, opts = m.developers, m.options

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from market_sim.market.demand import value_and_payment
+from market_sim.market.choice import own_value_and_payment
 from market_sim.market.options import HOST, SELF, VENDOR
 
 
@@ -52,8 +52,7 @@ def accounting(model, switching_usd_sim: float) -> MarketLedger:
     on = np.flatnonzero(dev.option >= 0)
     opt = dev.option[on]
     n_opts = len(opts)
-    value, payment = value_and_payment(dev, on, opts, model.choice_params(), opt[:, None])
-    value, payment = value[:, 0], payment[:, 0]
+    value, payment = own_value_and_payment(dev, on, opts, model.choice_params())
     volume = dev.volume_mtok[on] * model.choice_params().volume_factor
     tokens = np.bincount(opt, weights=volume, minlength=n_opts) * weight
     payments = np.bincount(opt, weights=payment, minlength=n_opts) * weight

@@ -77,6 +77,16 @@ def adopt(
     return counts, float(paid[0])
 
 
+def own_value_and_payment(
+    dev: Developers, idx: np.ndarray, opts: OptionTable, p: ChoiceParams
+) -> tuple[np.ndarray, np.ndarray]:
+    """Application value V_io and payment cost_io (USD/month) of developers ``idx`` (all on an
+    option) for their current option (accounting)."""
+    value, payment = np.empty(idx.size), np.empty(idx.size)
+    _own(*_arguments(dev, idx, opts, p, np.empty(0, np.int64)), value, payment)
+    return value, payment
+
+
 def utilities(dev: Developers, idx: np.ndarray, opts: OptionTable, p: ChoiceParams, ids: np.ndarray) -> np.ndarray:
     """The deterministic utilities U_io (USD/month, -inf where not allowed) the loop of
     :func:`choose` compares, as a matrix (for tests)."""
@@ -139,6 +149,34 @@ def spread_awareness(
 
 
 @njit(cache=True, error_model="numpy")
+def _value_payment(w, vol, slack, overhead, quality, integration, price, is_self, fixed):
+    """V_io = w_i (q - (1 - h_i) I_o) and cost_io (USD/month) from scalars."""
+    payment = vol * price
+    if is_self:
+        payment = (payment + fixed) * overhead
+    return w * (quality - slack * integration), payment
+
+
+@njit(cache=True, error_model="numpy")
+def _own(idx, dev_f, dev_i, ids, opt_i, opt_f, table, consts, switch, value, payment):
+    volume, theta, inhouse = dev_f[0], dev_f[1], dev_f[2]
+    finetune, size_need, option = dev_i[0], dev_i[1], dev_i[3]
+    o_size, o_self = opt_i[1], opt_i[2]
+    o_price, o_integration, selfhost_fixed = opt_f
+    volume_factor, overhead_max = consts[0], consts[2]
+    for j in range(idx.size):
+        i = idx[j]
+        o = option[i]
+        vol = volume[i] * volume_factor
+        slack = 1.0 - inhouse[i]
+        group = 3 * np.int64(finetune[i]) + np.int64(size_need[i])
+        value[j], payment[j] = _value_payment(
+            vol * theta[i], vol, slack, 1.0 + overhead_max * slack, table[group, o], o_integration[o], o_price[o],
+            o_self[o], selfhost_fixed[o_size[o]],
+        )  # fmt: skip
+
+
+@njit(cache=True, error_model="numpy")
 def _row(i, ids, dev_f, dev_i, opt_i, opt_f, table, consts, switch, u_out, s_out):
     """U_io and the switching cost w_i s(current_i, o) for developer i over options ``ids``
     (-inf and 0 where o is not allowed); returns sigma_i."""
@@ -160,10 +198,9 @@ def _row(i, ids, dev_f, dev_i, opt_i, opt_f, table, consts, switch, u_out, s_out
         if not aware[i, o_vendor[o]] or (privacy[i] and not o_privacy_ok[o]):
             u_out[k], s_out[k] = -np.inf, 0.0
             continue
-        value = w * (table[group, o] - slack * o_integration[o])
-        payment = vol * o_price[o]
-        if o_self[o]:
-            payment = (payment + selfhost_fixed[o_size[o]]) * overhead
+        value, payment = _value_payment(
+            w, vol, slack, overhead, table[group, o], o_integration[o], o_price[o], o_self[o], selfhost_fixed[o_size[o]]
+        )
         if cur == o:
             s = 0.0
         elif cur < 0:
