@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "analyze",
         help="summarise a sweep: CIs, paired differences, sensitivity indices, figures",
-        description="Write summary.csv (mean and 95%% CI per arm and point), paired_differences.csv "
+        description="Write summary.csv (mean and 95% CI per arm and point), paired_differences.csv "
         "(arms, common random numbers), indices.csv/png (sobol, morris) and figures/ next to a sweep's results.",
     )
     p.add_argument("dir", type=Path, help="a sweep's result folder")
@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         "calibrate",
         help="run the default scenario over many seeds and compare it with the stylized facts",
         description="Run the default scenario over --seeds seeds and write a fact-by-fact calibration "
-        "report (target, model median and 90%% range, pass/miss) with figures.",
+        "report (target, model median and 90% range, pass/miss) with figures.",
     )
     p.add_argument("--seeds", type=int, default=20, help="number of seeds (default: 20)")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
         "experiment",
         help="run the experiments that test the claims (list | NAME | all)",
         description="Run an experiment of experiments/ (or all of them): its sweeps, effect sizes with "
-        "95%% CIs, verdicts per claim and figures, written to outputs/experiments/<name>/report.md.",
+        "95% CIs, verdicts per claim and figures, written to outputs/experiments/<name>/report.md.",
     )
     p.add_argument("name", help="an experiment name, 'all', or 'list'")
     p.add_argument("--quick", action="store_true", help="few seeds, coarse grid: minutes instead of hours")
@@ -109,7 +109,7 @@ def build_parser() -> argparse.ArgumentParser:
         "sensitivity",
         help="global sensitivity analysis (Sobol indices) of the headline outputs",
         description="Run the Sobol sweep of experiments/specs/sensitivity.toml (resumable) and write "
-        "docs/sensitivity.md: first- and total-order indices with 95%% CIs, a bar chart and a summary.",
+        "docs/sensitivity.md: first- and total-order indices with 95% CIs, a bar chart and a summary.",
     )
     p.add_argument("--samples", type=int, help="SALib's N (a power of 2; default: the spec's)")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
