@@ -24,6 +24,8 @@ QUESTION = (
 )
 CLAIMS = {
     "C20": "open rivals lower closed vendors' margins (Lerner index, final year): meta_open < no_open",
+    "C20-price": "open rivals lower closed vendors' prices (USD/Mtok, final year): meta_open < no_open",
+    "C20-revenue": "open rivals shrink closed vendors' API revenue (USD/month, final year): meta_open < no_open",
     "C19": "open models shift value to applications (developer surplus / application value): meta_open > no_open",
     "C24": "opening pays off for Meta (discounted profit incl. complement, 8%/yr): meta_open > meta_closed",
 }
@@ -45,7 +47,12 @@ def label(run: pd.Series) -> str:
 def analyze(ctx) -> None:
     months = 12
     c20 = ctx.paired("C20", "main", "margin_closed", final_mean("margin_closed", months), "meta_open", "no_open", label)
-    ctx.paired("C20", "main", "price_closed", final_mean("price_closed", months), "meta_open", "no_open", label)
+    price = ctx.paired(
+        "C20-price", "main", "price_closed", final_mean("price_closed", months), "meta_open", "no_open", label
+    )
+    revenue = ctx.paired(
+        "C20-revenue", "main", "revenue_api", final_mean("revenue_api", months), "meta_open", "no_open", label
+    )
     c19 = ctx.paired(
         "C19",
         "main",
@@ -59,6 +66,8 @@ def analyze(ctx) -> None:
         "C24", "main", "Meta payoff (USD)", discounted_sum("profit_meta"), "meta_open", "meta_closed", label
     )
     ctx.verdict("C20", c20, predicted=-1)
+    ctx.verdict("C20-price", price, predicted=-1)
+    ctx.verdict("C20-revenue", revenue, predicted=-1)
     ctx.verdict("C19", c19, predicted=+1)
     ctx.verdict("C24", c24, predicted=+1)
 
@@ -80,6 +89,30 @@ def analyze(ctx) -> None:
     ctx.table(table, "Value by layer in the final year (USD million per month, mean over runs and points):", 1)
     fig = _layers_figure(table)
     ctx.figure(fig, "layers.png", "Where the money goes: value by layer in the final year, per arm (USD M/month)")
+    ctx.text += _reading(last, table)
+
+
+def _reading(last: pd.DataFrame, table: pd.DataFrame) -> list[str]:
+    """How to read C20: which way closed prices and revenue moved, from the final-year means."""
+    by_arm = last.groupby("arm")[["price_closed", "margin_closed", "share_open"]].mean()
+    if not {"meta_open", "no_open"} <= set(by_arm.index):
+        return []
+    p_open, p_none = by_arm.loc["meta_open", "price_closed"], by_arm.loc["no_open", "price_closed"]
+    r_open, r_none = table.loc["meta_open", "revenue_api"], table.loc["no_open", "revenue_api"]
+    direction = "higher" if p_open > p_none else "lower"
+    return [
+        "**Reading C20.** In the final year closed vendors' API revenue is "
+        f"{r_open:,.0f} M USD/month with open rivals and {r_none:,.0f} M without ({r_open / r_none - 1:+.0%}), "
+        f"while their average price per Mtok is {direction} ({p_open:.2f} vs {p_none:.2f} USD) and the Lerner "
+        f"index is {by_arm.loc['meta_open', 'margin_closed']:.3f} vs {by_arm.loc['no_open', 'margin_closed']:.3f}. "
+        "With open options available the price-sensitive developers (low value per token, in-house skills, "
+        "privacy needs) leave the closed APIs; a best-responding closed vendor then faces a less elastic "
+        "remainder and prices for it, as brand-name drugs' prices can rise after generic entry (Frank & Salkever "
+        "1997). Open models compress the closed layer's revenue, not its margin per token. The Lerner index is "
+        "near 1 in every arm because value per token is fixed per developer while serving costs fall 55% a year "
+        "(see the limits in docs/findings.md).",
+        "",
+    ]
 
 
 def _layers_figure(table: pd.DataFrame):

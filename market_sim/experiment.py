@@ -395,8 +395,8 @@ LIMITS = (
     "Each developer uses one model at a time (single-homing); enterprises multihome (F10), so retention, "
     "lock-in and price competition are stylised.",
     "Value per token is fixed per developer, so closed markups stay constant in USD while serving costs fall: "
-    "the Lerner index approaches 1 in the projection and cannot show margin compression well; closed prices "
-    "are the better C20 outcome.",
+    "the Lerner index approaches 1 in the projection and cannot show margin compression well; closed API "
+    "revenue (C20-revenue) is where the model shows it.",
     "Vendors shrink instead of exiting (spending rules scale with cash; unaffordable releases are postponed), "
     "so the sustainability half of C21 cannot come out any other way.",
     "Misuse and regulation (C21) are not modelled; talent matching reproduces the direction of F9 but not its "
@@ -407,16 +407,48 @@ LIMITS = (
 
 
 def headline(contexts: list[tuple[ModuleType, ExperimentContext]]) -> list[str]:
-    """Sentences on the three parts of the commoditization argument, from the computed verdicts."""
+    """Sentences on the parts of the commoditization argument, and the answer, from the computed verdicts.
+
+    A part holds if every verdict on its claim is *supported*, fails if every one is *not
+    supported*, and is mixed otherwise; the argument holds if every part holds.
+    """
     found = verdicts_by_claim(contexts)
+    kinds: dict[str, set[str]] = {}
+    for _, ctx in contexts:
+        for v in ctx.verdicts:
+            kinds.setdefault(base_claim(v.claim), set()).add(v.verdict)
     lines = [
         "The commoditization argument (C19 + C20 + C24, with C18 as its converse), part by part, as the "
         "experiments' computed verdicts say:",
         "",
     ]
+    status: dict[str, list[str]] = {"holds": [], "is mixed": [], "fails": []}
     for claim, part in HEADLINE_PARTS.items():
         entries = found.get(claim)
         lines.append(f"- {part} ({claim}): {'; '.join(entries) if entries else 'not tested in this run'}.")
+        if claim in kinds:
+            key = {frozenset({"supported"}): "holds", frozenset({"not supported"}): "fails"}.get(
+                frozenset(kinds[claim]), "is mixed"
+            )
+            status[key].append(part.split(" ")[0])
+    if not any(status.values()):
+        return lines
+    answer = (
+        "holds"
+        if not status["is mixed"] and not status["fails"]
+        else "fails"
+        if not status["holds"] and not status["is mixed"]
+        else "holds only in part"
+    )
+    plural = {"holds": "hold", "is mixed": "are mixed", "fails": "fail"}
+    summary = "; ".join(
+        f"parts {', '.join(p)} {plural[k]}" if len(p) > 1 else f"part {p[0]} {k}" for k, p in status.items() if p
+    )
+    lines += [
+        "",
+        f"**Answer: in this model the argument {answer}** ({summary}; a part holds if every verdict on it is "
+        "*supported*, fails if every one is *not supported*, and is mixed otherwise).",
+    ]
     return lines
 
 

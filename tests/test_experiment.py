@@ -59,7 +59,7 @@ def test_commoditization_minimal_run_writes_report_with_computed_verdicts(tmp_pa
 
     module.specs = minimal
     ctx = run_experiment(module, tmp_path / "c", quick=True, executor_args={"workers": 1}, progress=False)
-    assert {v.claim for v in ctx.verdicts} == {"C19", "C20", "C24"}
+    assert {v.claim for v in ctx.verdicts} == {"C19", "C20", "C20-price", "C20-revenue", "C24"}
     assert all(v.verdict in VERDICTS for v in ctx.verdicts)
     report = (tmp_path / "c" / "report.md").read_text()
     assert "## Verdicts" in report and "Rule:" in report and "| C24 |" in report
@@ -86,6 +86,25 @@ def test_claims_table_is_filled_from_computed_verdicts(tmp_path):
     update_claims_doc(doc, [(SimpleNamespace(NAME="lock_in"), ctx)], "quick mode")
     row = doc.read_text().splitlines()[2]
     assert row == "| C2 | lock-in | `lock_in` | lock_in: C2a supported; lock_in: C2b depends (quick mode) |"
+
+
+@pytest.mark.parametrize(
+    "verdicts, answer",
+    [
+        ({"C19": ["supported"], "C20": ["supported"], "C24": ["supported"], "C18": ["supported"]}, "holds"),
+        ({"C19": ["not supported"], "C20": ["not supported"], "C24": ["not supported"]}, "fails"),
+        ({"C19": ["supported"], "C20": ["supported", "not supported"], "C24": ["not supported"]}, "holds only in part"),
+    ],
+)
+def test_findings_headline_answers_from_the_verdicts(tmp_path, verdicts, answer):
+    from market_sim.experiment import Verdict, headline
+
+    ctx = ExperimentContext("e", tmp_path, {}, quick=False)
+    ctx.verdicts = [Verdict(c, "", v, "") for c, vs in verdicts.items() for v in vs]
+    text = "\n".join(headline([(SimpleNamespace(NAME="e"), ctx)]))
+    assert f"**Answer: in this model the argument {answer}**" in text
+    if answer == "holds only in part":
+        assert "part (2) holds" in text and "part (1) is mixed" in text and "part (3a) fails" in text
 
 
 def test_paired_across_points_pairs_on_columns_and_replicate(tmp_path):

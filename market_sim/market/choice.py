@@ -1,17 +1,19 @@
-"""The developer's month as compiled loops: awareness draws and logit choice (C1-C4, C8, C12, C13).
+"""The developers' month as compiled loops (numba): logit choice and switching, Bass awareness,
+best-response markups on the demand sample, and own-option value and payment (C1-C4, C8, C12,
+C13, C20, C22).
 
-The utility is the one of :mod:`market_sim.market.demand` (where it is written as array
-expressions, and used for the pricing sample and the tests):
+The utility is the one of :mod:`market_sim.market.demand`, where it is written as array
+expressions (the definition, used by the tests and for inspection):
 
     U_io = w_i [q(type_i, o) - (1 - h_i) I_o] - cost_io - w_i s(current_i, o) - w_i lambda_i L_t [o closed]
 
 and developer i picks ``argmax_o U_io / sigma_i + Gumbel`` over the options it knows and may use,
-or nothing if the outside option's Gumbel draw is higher. The loops here never build the
-(developers x options) matrices of the array version: one pass over each reconsidering
-developer's options with a running maximum, drawing the noise from the model's own
-``numpy.random.Generator`` (so a seed still fixes the run). ``tests/test_mechanisms.py`` checks
-that both versions give the same utilities, the same choices without noise, and logit choice
-frequencies.
+or nothing if the outside option's Gumbel draw is higher. The loops never build (developers x
+options) matrices: each developer's options are visited once with a running maximum, and the
+noise is drawn from the model's own ``numpy.random.Generator`` (so a seed still fixes the run).
+``tests/test_mechanisms.py`` holds the loops to the array definition: identical utilities and
+own-option values and payments, argmax choices without noise, logit choice frequencies, Bass
+awareness probabilities, and markups that maximise expected profit.
 """
 
 from __future__ import annotations
