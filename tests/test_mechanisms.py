@@ -2,12 +2,13 @@
 
 import dataclasses
 from types import SimpleNamespace
+
 import numpy as np
 import pytest
 
 from market_sim import MarketModel, Scenario, run
-from market_sim.market.accounting import usable_capability
 from market_sim.market import choice
+from market_sim.market.accounting import usable_capability
 from market_sim.market.demand import (
     capability_value,
     choice_probabilities,
