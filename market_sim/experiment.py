@@ -401,8 +401,10 @@ LIMITS = (
     "so the sustainability half of C21 cannot come out any other way.",
     "Misuse and regulation (C21) are not modelled; talent matching reproduces the direction of F9 but not its "
     "size (docs/calibration.md).",
+)
+QUICK_LIMIT = (
     "Verdicts from --quick mode rest on 4 seeds per point; an 'inconclusive' point there is often a power "
-    "problem, not an effect of zero.",
+    "problem, not an effect of zero."
 )
 
 
@@ -452,6 +454,18 @@ def headline(contexts: list[tuple[ModuleType, ExperimentContext]]) -> list[str]:
     return lines
 
 
+def _run_counts(contexts: list[tuple[ModuleType, ExperimentContext]]) -> str:
+    """'Runs: N successful (experiment n, replicates r per point; ...)' from the result sets."""
+    parts, total = [], 0
+    for module, ctx in contexts:
+        runs = [res.runs for res in ctx.results.values()]
+        ok = sum(int((r["status"] == "ok").sum()) for r in runs)
+        replicates = max((int(r["replicate"].max()) + 1 for r in runs if len(r)), default=0)
+        total += ok
+        parts.append(f"{module.NAME} {ok:,} ({replicates} per point)")
+    return f"Runs: {total:,} successful (seeds per design point in parentheses): {', '.join(parts)}."
+
+
 def write_findings(contexts: list[tuple[ModuleType, ExperimentContext]], path: Path) -> None:
     """A combined report: every experiment's question, headline figure and verdicts.
 
@@ -470,6 +484,8 @@ def write_findings(contexts: list[tuple[ModuleType, ExperimentContext]], path: P
         + (" --quick" if quick else "")
         + f" --report {path}`; every verdict is computed from the runs by the rule below, never by hand.",
         "",
+        _run_counts(contexts),
+        "",
         f"Rule: {RULE}",
         "",
         "| experiment | claim | statement | verdict | evidence |",
@@ -480,7 +496,7 @@ def write_findings(contexts: list[tuple[ModuleType, ExperimentContext]], path: P
             f"| {module.NAME} | {v.claim} | {v.statement} | **{v.verdict}** | {v.evidence} |" for v in ctx.verdicts
         ]
     lines += ["", "## The headline", "", *headline(contexts), "", "## Where the model is too simple to say", ""]
-    lines += [f"- {limit}" for limit in LIMITS]
+    lines += [f"- {limit}" for limit in (*LIMITS, QUICK_LIMIT) if limit != QUICK_LIMIT or quick]
     lines += ["", "## Verdicts by claim", "", "| claim | verdicts (experiment: label verdict) |", "|---|---|"]
     lines += [f"| {c} | {'; '.join(entries)} |" for c, entries in verdicts_by_claim(contexts).items()]
     for module, ctx in contexts:
