@@ -507,5 +507,7 @@ def write_findings(contexts: list[tuple[ModuleType, ExperimentContext]], path: P
             shutil.copyfile(ctx.out / name, target)
             lines += [f"![{caption}]({fig_dir.name}/{target.name})", "", f"*{caption}*", ""]
         lines += [f"- {v.claim} **{v.verdict}**: {v.statement}. {v.evidence}" for v in ctx.verdicts]
+        readings = [t for t in ctx.text if t.startswith(("**Reading", "**Why"))]  # the report's interpretation
+        lines += [item for t in readings for item in ("", t)]
         lines += ["", f"Full report: `{ctx.out / 'report.md'}`."]
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
