@@ -126,19 +126,18 @@ def analyze(ctx) -> None:
     ctx.effects += c13
     ctx.verdict("C13", c13, predicted=+1)
     # the switching-cost mechanism itself: churn_open at high vs low open-to-open cost (paired across points)
-    churn_o = ctx.outcome("main", final_mean("churn_open", WINDOW))
-    keys = [EXIT, "arm", "replicate"]
-    hi = churn_o[churn_o[OTO] == churn_o[OTO].max()].set_index(keys)["value"]
-    lo = churn_o[churn_o[OTO] == churn_o[OTO].min()].set_index(keys)["value"]
-    d = (hi - lo).dropna().rename("value").reset_index()
-    ctx.effects += one_sample(
+    costs = runs[OTO]
+    ctx.paired_across_points(
         "C13",
+        "main",
         "churn_open (last 12 months)",
-        f"open_to_open = {churn_o[OTO].max():g}",
-        f"open_to_open = {churn_o[OTO].min():g}",
-        d,
-        [EXIT, "arm"],
-        lambda k: f"closed_exit = {k[0]:g}, {k[1]}",
+        final_mean("churn_open", WINDOW),
+        {OTO: costs.max()},
+        {OTO: costs.min()},
+        pair_on=[EXIT, "arm"],
+        a_name=f"open_to_open = {costs.max():g}",
+        b_name=f"open_to_open = {costs.min():g}",
+        label=lambda k: f"closed_exit = {k[EXIT]:g}, {k['arm']}",
     )
 
     # C23: Meta's share, fast vs slow cadence (paired on point and replicate)
