@@ -455,7 +455,7 @@ def headline(contexts: list[tuple[ModuleType, ExperimentContext]]) -> list[str]:
 
 
 def _run_counts(contexts: list[tuple[ModuleType, ExperimentContext]]) -> str:
-    """'Runs: N successful (experiment n, replicates r per point; ...)' from the result sets."""
+    """'Runs: N successful (...): experiment n (r per point), ...' from the result sets."""
     parts, total = [], 0
     for module, ctx in contexts:
         runs = [res.runs for res in ctx.results.values()]
@@ -496,7 +496,7 @@ def write_findings(contexts: list[tuple[ModuleType, ExperimentContext]], path: P
             f"| {module.NAME} | {v.claim} | {v.statement} | **{v.verdict}** | {v.evidence} |" for v in ctx.verdicts
         ]
     lines += ["", "## The headline", "", *headline(contexts), "", "## Where the model is too simple to say", ""]
-    lines += [f"- {limit}" for limit in (*LIMITS, QUICK_LIMIT) if limit != QUICK_LIMIT or quick]
+    lines += [f"- {limit}" for limit in LIMITS + ((QUICK_LIMIT,) if quick else ())]
     lines += ["", "## Verdicts by claim", "", "| claim | verdicts (experiment: label verdict) |", "|---|---|"]
     lines += [f"| {c} | {'; '.join(entries)} |" for c, entries in verdicts_by_claim(contexts).items()]
     for module, ctx in contexts:
