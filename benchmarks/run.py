@@ -207,30 +207,28 @@ def child_run(developers: int, researchers: int, months: int = 96) -> dict:
     return r
 
 
+def _scaling_series(unit: str, sizes, run_size, quick: bool) -> list[dict]:
+    """``run_size(n)`` for each population size n (up to 10^5 if ``quick``), with µs per unit-month."""
+    series = []
+    for n in sizes:
+        if quick and n > 100_000:
+            continue
+        r = run_size(n)
+        r["us_per_unit_month"] = r["seconds"] / (n * r["months"]) * 1e6
+        series.append(r)
+        say(
+            f"  {n:>9,} {unit}s x 96 months: {r['seconds']:7.2f} s, {r['ms_per_month']:8.2f} ms/month, "
+            f"peak {r['peak_mb']:6.0f} MB, {r['us_per_unit_month']:.3f} us per {unit}-month"
+        )
+    return series
+
+
 def measure_scaling(quick: bool) -> dict:
     default_researchers = Scenario.default().to_dict()["researchers"]["count"]
-    developers = []
-    for n in DEVELOPER_SIZES:
-        if quick and n > 100_000:
-            continue
-        r = child_run(n, default_researchers)
-        r["us_per_unit_month"] = r["seconds"] / (n * r["months"]) * 1e6
-        developers.append(r)
-        say(
-            f"  {n:>9,} developers x 96 months: {r['seconds']:7.2f} s, {r['ms_per_month']:8.2f} ms/month, "
-            f"peak {r['peak_mb']:6.0f} MB, {r['us_per_unit_month']:.3f} us per developer-month"
-        )
-    researchers = []
-    for n in RESEARCHER_SIZES:
-        if quick and n > 100_000:
-            continue
-        r = child_run(RESEARCHER_SERIES_DEVELOPERS, n)
-        r["us_per_unit_month"] = r["seconds"] / (n * r["months"]) * 1e6
-        researchers.append(r)
-        say(
-            f"  {n:>9,} researchers x 96 months: {r['seconds']:7.2f} s, {r['ms_per_month']:8.2f} ms/month, "
-            f"peak {r['peak_mb']:6.0f} MB, {r['us_per_unit_month']:.3f} us per researcher-month"
-        )
+    developers = _scaling_series("developer", DEVELOPER_SIZES, lambda n: child_run(n, default_researchers), quick)
+    researchers = _scaling_series(
+        "researcher", RESEARCHER_SIZES, lambda n: child_run(RESEARCHER_SERIES_DEVELOPERS, n), quick
+    )
     for series, key in ((developers, "developers"), (researchers, "researchers")):
         if series:  # marginal cost over the smallest size: the fixed cost of vendors and pricing removed
             base = series[0]
