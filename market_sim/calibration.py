@@ -34,6 +34,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from market_sim.market.choice import own_outcome
+from market_sim.market.demand import outcome
 from market_sim.market.innovation import training_cost
 from market_sim.market.options import N_SIZES, SELF
 from market_sim.scenario import Scenario
@@ -56,7 +58,7 @@ EXTRA_COLUMNS = {
     f"active developers with h >= {CAPABLE_INHOUSE}, at scale: serving cost x (1 + overhead (1 - h)), "
     "without the fixed deployment cost (F8)",
     "calib_selfhost_cost_with_fixed": "USD/Mtok: the same including the fixed monthly deployment cost of the "
-    "large size, i.e. sum of value_and_payment's payments / sum of volumes over those developers (F8 diagnostic)",
+    "large size, i.e. sum of demand.outcome's payments / sum of tokens over those developers (F8 diagnostic)",
     "calib_selfhost_ratio": "calib_selfhost_cost / calib_frontier_closed_price (F8)",
     "calib_training_frontier_usd": "USD: training_cost() of a large model by a vendor at the frontier with "
     "compute cost factor 1 (market/innovation.py) (F4)",
@@ -106,9 +108,8 @@ def _extra_metrics(model) -> dict:
     row["calib_price_at_gpt4"] = float(opts.price[market].min()) if market.any() else math.nan
     flagship = np.flatnonzero(opts.closed & (opts.size == LARGE))
     if flagship.size:
-        on = dev.option >= 0
-        volume_now = dev.volume_mtok[on] * model.choice_params().volume_factor
-        tokens = np.bincount(dev.option[on], weights=volume_now, minlength=len(opts))[flagship]
+        _, _, on_option, _, _, volume_now = own_outcome(dev, opts, model.choice_params())
+        tokens = np.bincount(on_option, weights=volume_now, minlength=len(opts))[flagship]
         weights = tokens if tokens.sum() > 0 else np.ones(flagship.size)
         row["calib_frontier_closed_price"] = float(np.average(opts.price[flagship], weights=weights))
     else:
@@ -117,16 +118,16 @@ def _extra_metrics(model) -> dict:
     active = dev.entry_month <= t
     capable = np.flatnonzero(active & (dev.inhouse >= CAPABLE_INHOUSE))
     if large_self.size and capable.size:
-        from market_sim.market.demand import value_and_payment
-
         o = large_self[np.argmax(opts.kappa[large_self])]
         params = model.choice_params()
-        volume = dev.volume_mtok[capable] * params.volume_factor
-        overhead = 1.0 + params.overhead_max * (1.0 - dev.inhouse[capable])
-        at_scale = float(np.sum(volume * opts.cost[o] * overhead) / volume.sum())
-        _, payment = value_and_payment(dev, capable, opts, params, np.array([[o]]))
-        row["calib_selfhost_cost"] = at_scale
-        row["calib_selfhost_cost_with_fixed"] = float(payment.sum() / volume.sum())
+        paid = used = at_scale = 0.0
+        for tau in range(dev.tiers):
+            _, payment, x, _ = outcome(dev, capable, tau, opts, params, np.array([[o]]))
+            overhead = 1.0 + params.overhead_max * (1.0 - dev.inhouse[capable])
+            paid, used = paid + payment.sum(), used + x.sum()
+            at_scale += float(np.sum(x[:, 0] * opts.cost[o] * overhead))
+        row["calib_selfhost_cost"] = at_scale / used
+        row["calib_selfhost_cost_with_fixed"] = float(paid / used)
     else:
         row["calib_selfhost_cost"] = row["calib_selfhost_cost_with_fixed"] = math.nan
     price = row["calib_frontier_closed_price"]
@@ -595,16 +596,56 @@ def default_facts(scenario: Scenario | None = None) -> list[Fact]:
         ),
         Fact(
             "F10",
-            "Enterprises use several model families (81% use 3 or more); apps multihome",
-            "not measurable: every developer uses one option at a time (docs/ODD.md 8 f)",
-            (math.nan, math.nan),
-            (h0, h1),
-            "-",
-            lambda ts: math.nan,
-            "FACTS F10: a16z CIO survey 2026",
-            kind="limitation",
+            "Enterprises use several model families (81% use 3 or more); apps multihome; most firms still "
+            "concentrate spend on one model (Demirer et al. 2025)",
+            "mean of options_per_adopter (distinct options per adopting developer, one option per task tier)",
+            (1.2, 3.0),
+            ("2025-01", "2025-12"),
+            "options",
+            lambda ts: window_mean(ts, "options_per_adopter", "2025-01", "2025-12"),
+            "FACTS F10: a16z CIO survey 2026; acceptance of the demand issue (> 1.2)",
+        ),
+        *_f11_facts(),
+        Fact(
+            "M1",
+            "Closed API margins in the range the labs report: OpenAI compute margin for paying users ~35% "
+            "(2024-01), ~52% (end 2024), ~70% (2025-10); Anthropic ~53% projected for end 2025",
+            "mean of margin_closed (token-weighted Lerner index of closed APIs)",
+            (0.35, 0.75),
+            ("2024-01", h1),
+            "fraction",
+            lambda ts: window_mean(ts, "margin_closed", "2024-01", h1),
+            "The Information, 'OpenAI Is Getting More Efficient at Running Its AI' (Dec 2025)",
         ),
     ]
+
+
+F11_TARGETS = {  # FACTS F11: mid-2024 list prices per tier (3:1 blend), a factor ~2 around them
+    "price_closed_large": (3.0, 10.0, "GPT-4o $7.5 ($4.4 from Aug 2024), Claude 3.5 Sonnet $6.0, Gemini 1.5 Pro $5.3"),
+    "price_closed_small": (0.1, 0.6, "GPT-4o mini $0.26, Claude 3 Haiku $0.5, Gemini 1.5 Flash $0.13"),
+    "price_open_small": (0.05, 0.3, "Llama 3.1 8B on hosts ~$0.1-0.2"),
+    "price_open_medium": (0.3, 1.5, "Llama 3.1 70B on hosts ~$0.6-0.9"),
+    "price_open_large": (1.5, 8.0, "Llama 3.1 405B on hosts ~$3-5"),
+}
+
+
+def _f11_facts() -> list[Fact]:
+    """F11a-e: volume-weighted prices per kind and size tier, July-Sept 2024."""
+    facts = []
+    for letter, (metric, (lo, hi, lists)) in zip("abcde", F11_TARGETS.items(), strict=True):
+        facts.append(
+            Fact(
+                f"F11{letter}",
+                f"List prices per tier, mid-2024: {lists}",
+                f"mean of {metric} (volume-weighted USD/Mtok)",
+                (lo, hi),
+                ("2024-07", "2024-09"),
+                "USD/Mtok",
+                lambda ts, metric=metric: window_mean(ts, metric, "2024-07", "2024-09"),
+                "FACTS F11: vendors' and hosts' price lists, July-Sept 2024",
+            )
+        )
+    return facts
 
 
 def context_checks() -> list[Fact]:
@@ -632,17 +673,6 @@ def context_checks() -> list[Fact]:
             "USD/Mtok",
             lambda ts: value_at(ts, "calib_frontier_closed_price", "2024-07"),
             "OpenAI price list 2024",
-            kind="context",
-        ),
-        Fact(
-            "K3",
-            "closed API margin (Lerner index) in 2024; no reference (C20 is tested by experiment, not calibrated)",
-            "mean of margin_closed",
-            (math.nan, math.nan),
-            ("2024-01", "2024-12"),
-            "fraction",
-            lambda ts: window_mean(ts, "margin_closed", "2024-01", "2024-12"),
-            "-",
             kind="context",
         ),
         Fact(
