@@ -218,18 +218,23 @@ MONTHS = 48  # 2023-01..2026-12: every fact's window
 # the first 4 calibration seeds must stay in: the target, widened a little for the smaller sample.
 REDUCED_BANDS = {
     "F1": (4.0, 50.0),  # target 5-40x per year
-    "F2": (7.0, 1000.0),  # 9-900x per year
     "F3a": (1.5, 15.0),  # 2-14 months
     "F3b": (-math.inf, 0.0),  # shrinking
     "F3c": (0.0, 1.0),  # every year's median within 2-14 months (1 month of slack)
     "F4a": (2.0, 3.0),  # 2-3x per year (deterministic)
     "F4b": (2.5e7, 3.5e8),  # $30M-$300M
     "F5": (0.08, 0.32),  # 0.10-0.30
-    "F6a": (0.27, 0.53),  # 0.30-0.50
     "F6b": (0.14, 0.40),  # 0.17-0.37
     "F6c": (0.08, 0.34),  # 0.11-0.31
     "F6d": (0.5, 1.0),  # ordered in at least half of the seeds
     "F8": (0.30, 0.75),  # 0.35-0.7
+    "F10": (1.1, 3.2),  # 1.2-3 options per adopter
+    "F11a": (2.5, 12.0),  # 3-10 USD/Mtok
+    "F11b": (0.08, 0.7),  # 0.1-0.6
+    "F11c": (0.04, 0.35),  # 0.05-0.3
+    "F11d": (0.25, 1.8),  # 0.3-1.5
+    "F11e": (1.2, 9.0),  # 1.5-8
+    "M1": (0.32, 0.78),  # 0.35-0.75
 }
 
 

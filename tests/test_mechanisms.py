@@ -75,7 +75,9 @@ def test_releases_follow_cadence_sizes_and_openness(small):
 def test_spillover_lifts_rivals(small):
     on = run(small.with_overrides({"spillover.rate": 0.3}), seed=5).timeseries
     off = run(small.with_overrides({"spillover.rate": 0.0}), seed=5).timeseries
-    assert on["capability_anthropic"].iloc[-1] > off["capability_anthropic"].iloc[-1]  # C21
+    # C21: a vendor behind the best open model of its rivals (Microsoft starts at 2.9, Meta's Llama at 3.3) catches up
+    assert (off["capability_microsoft"] < off["capability_meta"]).iloc[:6].all()
+    assert on["capability_microsoft"].iloc[-1] > off["capability_microsoft"].iloc[-1] + 0.1
 
 
 def test_vendor_without_money_exits_and_its_open_weights_remain(small):
