@@ -168,62 +168,33 @@ def spread_awareness(
 
 
 @njit(cache=True, error_model="numpy")
-def _terms(i, tau, o, dev_f, dev_b, opt_i, opt_b, opt_f, table, consts):
-    """Scalars of unit (i, tau) on option o: (index W without switching and lock-in, value,
-    payment, tokens, logit scale sigma, per-unit scale of switching and lock-in terms)."""
-    volume, theta, inhouse = dev_f[0], dev_f[1], dev_f[2]
-    finetune, size_need = dev_b[0], dev_b[1]
-    o_size = opt_i[1]
-    o_self = opt_b[0]
-    o_price, o_integration, o_integration_usd, selfhost_fixed, tier_share = (
-        opt_f[0],
-        opt_f[1],
-        opt_f[2],
-        opt_f[3],
-        opt_f[4],
-    )
-    volume_factor, noise, overhead_max, gamma, eps, form = (
-        consts[0],
-        consts[1],
-        consts[2],
-        consts[4],
-        consts[5],
-        consts[7],
-    )
-    share = tier_share[tau]
-    X = volume[i] * volume_factor * share
-    slack = 1.0 - inhouse[i]
-    group = 3 * np.int64(finetune[i]) + np.int64(size_need[i])
-    G = table[group, tau, o]
-    price = o_price[o]
+def _outcome(G, X, slack, theta, is_self, fixed_k, price, integration, integration_usd, share,
+             overhead_max, gamma, eps, log_form):  # fmt: skip
+    """Application value, payment and tokens of a unit on an option, from scalars (the
+    definition is :func:`market_sim.market.demand.outcome`)."""
     fixed = 0.0
-    if o_self[o]:
+    if is_self:
         price *= 1.0 + overhead_max * slack
-        fixed = share * selfhost_fixed[o_size[o]] * (1.0 + overhead_max * slack)
+        fixed = share * fixed_k * (1.0 + overhead_max * slack)
     x = X if eps == 0.0 else X * (max(price, PRICE_FLOOR) / PRICE_REF) ** -eps
     payment = x * price + fixed
-    if form != LOG:
-        w = X * theta[i]
-        value = w * (G - slack * o_integration[o])
-        return value - payment, value, payment, x, noise * w, w
-    effort = share * slack * o_integration_usd[o]
-    log_v = math.log(theta[i]) + gamma * G
+    if not log_form:
+        return X * theta * (G - slack * integration), payment, x
+    log_v = math.log(theta) + gamma * G
     log_p = math.log(max(price, PRICE_FLOOR))
-    m = X * PRICE_REF
     if eps == 1.0:
-        cs = m * (log_v - log_p)
+        cs = X * PRICE_REF * (log_v - log_p)
     else:
         e1 = 1.0 - eps
         cs = X * PRICE_REF**eps * (math.exp(e1 * log_v) - math.exp(e1 * log_p)) / e1
-    value = cs + x * price - effort
-    return m * (log_v - log_p) - fixed - effort, value, payment, x, noise * m, share
+    return cs + x * price - share * slack * integration_usd, payment, x
 
 
 @njit(cache=True, error_model="numpy")
 def _index(G, X, slack, theta, log_theta, is_self, fixed_k, price, log_price, integration, integration_usd, share,
            overhead_max, gamma, eps, log_form):  # fmt: skip
-    """W of a unit on an option without switching and lock-in terms (the choice index of
-    :func:`_terms`, from scalars, without the value and token terms the choice does not need)."""
+    """W of a unit on an option without switching and lock-in terms, from scalars (the ``index``
+    of :func:`market_sim.market.demand.outcome`, without the value and token terms)."""
     fixed = 0.0
     if not log_form:
         if is_self:
@@ -309,10 +280,13 @@ def _nest_weights(ids, u, sigma, nest, rho, outside, top_g, sum_g, lnw, touched)
     ``top_g`` must be -inf and ``sum_g`` 0 on entry for every nest; :func:`_reset` restores that."""
     top = 0.0 if outside else -np.inf
     nt = 0
+    inv_sigma, inv_rho = 1.0 / sigma, 1.0 / (1.0 - rho)
     for k in range(ids.size):
         if u[k] == -np.inf:
+            lnw[k] = -np.inf
             continue
-        z = u[k] / sigma
+        z = u[k] * inv_sigma
+        lnw[k] = z
         g = nest[ids[k]]
         if top_g[g] == -np.inf:
             touched[nt] = g
@@ -322,11 +296,10 @@ def _nest_weights(ids, u, sigma, nest, rho, outside, top_g, sum_g, lnw, touched)
         if z > top:
             top = z
     for k in range(ids.size):
-        if u[k] == -np.inf:
-            lnw[k] = -np.inf
+        if lnw[k] == -np.inf:
             continue
         g = nest[ids[k]]
-        lnw[k] = (u[k] / sigma - top_g[g]) / (1.0 - rho)
+        lnw[k] = (lnw[k] - top_g[g]) * inv_rho
         sum_g[g] += math.exp(lnw[k])
     total = math.exp(-top) if outside else 0.0
     for j in range(nt):
@@ -424,11 +397,27 @@ def _adopt(
 
 @njit(cache=True, error_model="numpy")
 def _own(idx, taus, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, value, payment, volume):
+    volume_dev, theta, inhouse = dev_f[0], dev_f[1], dev_f[2]
+    finetune, size_need = dev_b[0], dev_b[1]
+    o_size, o_self = opt_i[1], opt_b[0]
+    o_price, o_integration, o_integration_usd, selfhost_fixed, tier_share = (
+        opt_f[0],
+        opt_f[1],
+        opt_f[2],
+        opt_f[3],
+        opt_f[4],
+    )
+    volume_factor, overhead_max, gamma, eps, log_form = consts[0], consts[2], consts[4], consts[5], consts[7] == LOG
     for j in range(idx.size):
         i, tau = idx[j], taus[j]
-        _, value[j], payment[j], volume[j], _, _ = _terms(
-            i, tau, option[i, tau], dev_f, dev_b, opt_i, opt_b, opt_f, table, consts
-        )
+        o = option[i, tau]
+        share = tier_share[tau]
+        group = 3 * np.int64(finetune[i]) + np.int64(size_need[i])
+        value[j], payment[j], volume[j] = _outcome(
+            table[group, tau, o], volume_dev[i] * volume_factor * share, 1.0 - inhouse[i], theta[i], o_self[o],
+            selfhost_fixed[o_size[o]], o_price[o], o_integration[o], o_integration_usd[o], share, overhead_max, gamma,
+            eps, log_form,
+        )  # fmt: skip
 
 
 @njit(cache=True, error_model="numpy")
@@ -440,6 +429,7 @@ def _best_markups(
     nest, rho, eps, log_form, noise = opt_i[2], consts[6], consts[5], consts[7] == LOG, consts[1]
     u, s, lnw = np.empty(ids.size), np.empty(ids.size), np.empty(ids.size)
     top_g, sum_g, touched = np.full(nn, -np.inf), np.zeros(nn), np.empty(nn, np.int64)
+    k_top, rest_top = np.full(nn, -1, np.int64), np.zeros(nn)
     nc = cols.size
     # per unit and priced option: ln e_o, ln(rest of nest), top_g - top, ln(rest of market)
     ln_e, ln_rest, shift, ln_out = np.full((n, nc), -np.inf), np.empty((n, nc)), np.empty((n, nc)), np.empty((n, nc))
@@ -452,7 +442,24 @@ def _best_markups(
             top, total, nt = _nest_weights(ids, u, sigma, nest, rho, outside, top_g, sum_g, lnw, touched)
             X[r] = dev_f[0][i] * consts[0] * opt_f[4][tau]
             kx[r] = X[r] / sigma
-            outside_term = math.exp(-top) if outside else 0.0
+            # the rest of o's nest and of the market without cancellation: for the nest's top member
+            # (and the market's top nest) the sum of the others is accumulated directly
+            for h in range(nt):
+                k_top[touched[h]], rest_top[touched[h]] = -1, 0.0
+            for k in range(ids.size):
+                if lnw[k] == 0.0 and k_top[nest[ids[k]]] < 0:  # the (first) top member of its nest
+                    k_top[nest[ids[k]]] = k
+            for k in range(ids.size):
+                g = nest[ids[k]]
+                if lnw[k] > -np.inf and k != k_top[g]:
+                    rest_top[g] += math.exp(lnw[k])
+            g_top, out_top = -1, math.exp(-top) if outside else 0.0
+            for h in range(nt):
+                if g_top < 0 or top_g[touched[h]] > top_g[g_top]:
+                    g_top = touched[h]
+            for h in range(nt):
+                if touched[h] != g_top:
+                    out_top += top_g[touched[h]]
             for c in range(nc):
                 k = cols[c]
                 if u[k] == -np.inf or not total > 0.0:
@@ -460,17 +467,10 @@ def _best_markups(
                     continue
                 g = nest[ids[k]]
                 ln_e[r, c] = lnw[k]
-                # the rest of o's nest and the rest of the market, summed directly (no cancellation)
-                lr = -np.inf
-                for k2 in range(ids.size):
-                    if k2 != k and lnw[k2] > -np.inf and nest[ids[k2]] == g:
-                        lr = max(lr, lnw[k2]) + math.log1p(math.exp(-abs(lr - lnw[k2]))) if lr > -np.inf else lnw[k2]
-                ln_rest[r, c] = lr
+                rest_g = rest_top[g] if k == k_top[g] else sum_g[g] - math.exp(lnw[k])
+                ln_rest[r, c] = math.log(rest_g) if rest_g > 0.0 else -np.inf
                 shift[r, c] = math.log(top_g[g]) - (1.0 - rho) * math.log(sum_g[g])  # top_g - top
-                rest = outside_term
-                for h in range(nt):
-                    if touched[h] != g:
-                        rest += top_g[touched[h]]
+                rest = out_top if g == g_top else total - top_g[g]
                 ln_out[r, c] = math.log(rest) if rest > 0.0 else -np.inf
             _reset(top_g, sum_g, touched, nt)
     for c in range(nc):
