@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from market_sim import MarketModel, Scenario, run
-from market_sim.market import choice
+from market_sim.market import best_response, choice
 from market_sim.market.demand import (
     LOG,
     capability_value,
@@ -290,7 +290,7 @@ def test_best_markups_maximise_expected_profit_over_tiers_nests_and_volumes(smal
     sample = np.flatnonzero(dev.entry_month <= m.month)[:300]
     sold = np.concatenate([opts.vendor_hosted(v.index) for v in m.vendors if v.vid in ("openai", "alibaba")])
     assert opts.open[sold].any() and (~opts.open[sold]).any()  # a closed API and an open service in a nest
-    markups = choice.best_markups(dev, sample, opts, p, sold)
+    markups = best_response.best_markups(dev, sample, opts, p, sold)
 
     def profit(o, markup):
         saved = opts.price[o]

@@ -4,7 +4,7 @@ service options, simultaneously, against rivals' current prices (C20, C22).
 A best response sets each option's markup against all other options' current prices,
 the vendor's own other sizes included (own-size cannibalisation is ignored; with one option
 per vendor this is the exact single-product best response), on the nested-logit demand with
-its tiers and intensive margin (:func:`market_sim.market.choice.best_markups`). Demand is evaluated on a sample
+its tiers and intensive margin (:func:`market_sim.market.best_response.best_markups`). Demand is evaluated on a sample
 of ``market.demand_sample`` active developers (all of them if fewer): the first active ones in
 a random order drawn once per run, so the sample is stable from month to month; utilities
 are those the adoption step uses.
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from market_sim.market.choice import best_markups
+from market_sim.market.best_response import best_markups
 from market_sim.market.options import HOST, SELF, VENDOR
 from market_sim.strategies.base import PricingContext
 
