@@ -125,6 +125,9 @@ def cost_terms(scn, month: int) -> dict:
         "host": c * scn.get("hosts.cost_factor") * (1 + scn.get("hosts.markup")),
         "i_self": scn.get("penalties.integration_selfhost"),
         "i_host": scn.get("penalties.integration_host"),
+        "log_form": scn.get("market.price_form") == "log",
+        "e_self": scn.get("penalties.integration_selfhost_usd_per_month"),
+        "e_host": scn.get("penalties.integration_host_usd_per_month"),
         "theta": scn.get("developers.value_per_mtok_median"),
         "volume_median": scn.get("developers.volume_mtok_median")
         * (1 + scn.get("market.volume_growth_per_year")) ** (month / 12.0),
@@ -155,11 +158,17 @@ def breakeven_table(terms: dict, closed_price: float, hs=(0.2, 0.5, 0.8)) -> pd.
             "V* vs host (payment)": breakeven(fixed, unit_self, terms["host"]),
             "V* vs service (payment)": breakeven(fixed, unit_self, terms["service"]),
             "V* vs closed API (payment)": breakeven(fixed, unit_self, closed_price),
-            "V* vs host (+ effort)": breakeven(
-                fixed, unit_self + effort * terms["i_self"], terms["host"] + effort * terms["i_host"]
-            ),
-            "V* vs closed API (+ effort)": breakeven(fixed, unit_self + effort * terms["i_self"], closed_price),
         }
+        if terms["log_form"]:  # effort is a fixed USD/month at zero in-house capability, x (1 - h)
+            row["V* vs host (+ effort)"] = breakeven(
+                fixed + (1 - h) * (terms["e_self"] - terms["e_host"]), unit_self, terms["host"]
+            )
+            row["V* vs closed API (+ effort)"] = breakeven(fixed + (1 - h) * terms["e_self"], unit_self, closed_price)
+        else:  # effort in kappa-units x w: per token at the median theta
+            row["V* vs host (+ effort)"] = breakeven(
+                fixed, unit_self + effort * terms["i_self"], terms["host"] + effort * terms["i_host"]
+            )
+            row["V* vs closed API (+ effort)"] = breakeven(fixed, unit_self + effort * terms["i_self"], closed_price)
         v_star = row["V* vs closed API (payment)"]
         z = (math.log(v_star / terms["volume_median"]) / terms["volume_sigma"]) if math.isfinite(v_star) else math.inf
         row["% developers above V* vs API"] = 100 * float(stats.norm.sf(z))
@@ -275,15 +284,20 @@ def analyze(ctx) -> None:
     closed_price = float(state["frontier_price"].mean())
     table = breakeven_table(terms, closed_price)
     ctx.text += [
-        f"**Self-host break-even ({C4_DATE}, large open model, analytical).** From `value_and_payment`: a developer "
+        f"**Self-host break-even ({C4_DATE}, large open model, analytical).** From `demand.outcome`: a developer "
         "with in-house capability h pays (V c + fixed)(1 + overhead (1 - h)) per month to self-host, V x price "
         "otherwise. With the scenario's values, c = "
         f"{terms['c']:.2f} USD/Mtok (serving cost, no community cut), fixed = {terms['fixed']:,.0f} USD/month, "
         f"overhead = {terms['overhead']:g}; third-party host {terms['host']:.2f} USD/Mtok, Alibaba's paid service "
         f"{terms['service']:.2f} USD/Mtok (markup pricing), the closed frontier API's list price in the runs "
         f"{closed_price:.2f} USD/Mtok (no-shock runs, mean). V* is the monthly volume (Mtok) above which "
-        "self-hosting is cheaper (inf: never). '+ effort' adds the integration effort (1 - h) I x theta "
-        f"(USD/Mtok at the median value theta = {terms['theta']:g}) that enters utility, not payments; "
+        "self-hosting is cheaper (inf: never). '+ effort' adds the integration effort that enters utility, not "
+        + (
+            f"payments: (1 - h) x {terms['e_self']:,.0f} USD/month to self-host (hosts {terms['e_host']:,.0f}); "
+            if terms["log_form"]
+            else f"payments: (1 - h) I x theta (USD/Mtok at the median value theta = {terms['theta']:g}); "
+        )
+        + "c is the size class's serving cost at its reference capability (no capability factor); "
         "capability differences, fine-tuning support, lock-in aversion and switching costs are left out. "
         f"The last column is the share of developers whose {C4_DATE} volume (log-normal, median "
         f"{terms['volume_median']:.0f} Mtok/month) exceeds V* vs the API.",

@@ -1,7 +1,8 @@
 """Retention and leadership: do open models keep their users, and must the open leader keep releasing? (C13, C23)
 
-Design: a grid over the switching-cost structure, ``switching.open_to_open`` (moving between
-open-weight options, C13) x ``switching.closed_exit`` (leaving a closed API, C2), in kappa-units,
+Design: a grid over the switching-cost structure, ``switching.open_to_open_usd`` (moving between
+open-weight options, C13) x ``switching.closed_exit_usd`` (leaving a closed API, C2), one-time USD
+per move of a tier's traffic (the log-form keys, docs/ODD.md 7.7),
 with paired arms for Meta's release cadence (``vendors.meta.release.every_months`` = 4, 9, 18).
 
 Outcomes:
@@ -44,7 +45,7 @@ CLAIMS = {
     "switching-cost structure",
 }
 SPEC = Path(__file__).parent / "specs" / "retention.toml"
-OTO, EXIT = "switching.open_to_open", "switching.closed_exit"
+OTO, EXIT = "switching.open_to_open_usd", "switching.closed_exit_usd"
 FULLY_OPEN_RIVALS = ("alibaba", "mistral", "microsoft")  # open vendors whose token shares are open shares
 WINDOW = 12  # months: the final window of every outcome
 
@@ -54,8 +55,8 @@ def specs(quick: bool) -> dict[str, dict]:
     if quick:
         raw["sweep"].update(replicates=4, months=60)
         raw["parameters"] = {
-            OTO: [0.1, 0.8],
-            EXIT: [0.1, 0.8],
+            OTO: [50.0, 1000.0],
+            EXIT: [300.0, 6000.0],
             "developers.count": [2000],
             "researchers.count": [600],
         }

@@ -167,6 +167,10 @@ def test_run_replaces_existing_output(tmp_path, capsys):
         (["--set", "developers.count"], ["key=value"]),
         (["--months", "0"], ["run.months"]),
         (["--plugin", "no_such_plugin.py"], ["no_such_plugin.py"]),
+        (["--set", "market.price_form=cubic"], ["market.price_form", "cubic", "'linear'", "'log'"]),
+        (["--set", "market.nest_correlation=1.0"], ["market.nest_correlation", "1.0", "[0, 0.999]"]),
+        (["--set", "developers.price_elasticity=-0.5"], ["developers.price_elasticity", "-0.5", "[0, 3]"]),
+        (["--set", "tiers.volume_shares=[0.5,0.6]"], ["tiers"]),
     ],
 )
 def test_run_bad_input_exits_2_without_output(tmp_path, capsys, args, words):
