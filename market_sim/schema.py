@@ -294,8 +294,6 @@ BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "researchers.academia_salary_usd": (None, 1e9),
     "researchers.academia_compute_usd_per_month": (None, 1e10),
     "researchers.initial_salary_usd": (None, 1e9),
-    "vendors.*.cash_usd": (-1e14, 1e14),
-    "vendors.*.funding_usd": (None, 1e14),
     "vendors.*.initial_researchers": (None, 1e8),
     "vendors.*.compute_cost_factor": (None, 1000.0),
     "vendors.*.quality_premium": (-100.0, 100.0),

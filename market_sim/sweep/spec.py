@@ -101,14 +101,14 @@ class SweepSpec:
             return _check_against_scenario(spec)
         refuse_unless_allowed(spec.plugins, allow_plugins)
         try:  # everything that needs no plugin code is checked before any of it runs
-            return _check_against_scenario(spec)
+            checked = _check_against_scenario(spec)
         except UserError:
-            pass  # the error may name a strategy that a plugin registers: import, then check again
+            checked = None  # the error may name a strategy that a plugin registers: import, then check again
         try:
             load_plugins(spec.plugins)
         except UserError as exc:
             raise SpecError(f"sweep.plugins: {exc}") from None
-        return _check_against_scenario(spec)
+        return checked or _check_against_scenario(spec)
 
     def base_scenario(self) -> Scenario:
         """The scenario every run starts from (with the spec's months)."""
