@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -354,3 +355,28 @@ def _alive(pid: int) -> bool:
             return f.read().split()[2] != "Z"
     except OSError:
         return False
+
+
+def test_numba_gets_a_writable_cache_when_install_and_home_are_read_only(monkeypatch, tmp_path):
+    from market_sim import numba_cache
+
+    monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
+    assert numba_cache.choose_cache_dir() is None  # a writable install: numba's own default
+    assert not numba_cache.writable(Path("/proc/market_sim_no/x")) and numba_cache.writable(tmp_path / "new")
+    monkeypatch.setattr(numba_cache, "writable", lambda folder: False)
+    chosen = numba_cache.choose_cache_dir()
+    assert chosen is not None and chosen.startswith(tempfile.gettempdir())
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    assert numba_cache.choose_cache_dir() is None  # the user's choice is kept
+
+
+def test_import_works_with_no_home(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("HOME", "XDG_CACHE_HOME", "NUMBA_CACHE_DIR")}
+    proc = subprocess.run(
+        [sys.executable, "-c", "import market_sim; print(market_sim.Scenario.default().hash)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
