@@ -362,7 +362,8 @@ def test_numba_gets_a_writable_cache_when_install_and_home_are_read_only(monkeyp
 
     monkeypatch.delenv("NUMBA_CACHE_DIR", raising=False)
     assert numba_cache.choose_cache_dir() is None  # a writable install: numba's own default
-    assert not numba_cache.writable(Path("/proc/market_sim_no/x")) and numba_cache.writable(tmp_path / "new")
+    (tmp_path / "file").write_text("")
+    assert not numba_cache.writable(tmp_path / "file" / "x") and numba_cache.writable(tmp_path / "new" / "x")
     monkeypatch.setattr(numba_cache, "writable", lambda folder: False)
     chosen = numba_cache.choose_cache_dir()
     assert chosen is not None and chosen.startswith(tempfile.gettempdir())
