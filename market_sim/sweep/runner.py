@@ -161,7 +161,8 @@ def check_sweep_folder(root: Path) -> None:
     if root.exists() and not root.is_dir():
         raise SpecError(f"--out {str(root)!r} exists and is not a folder")
     if root.is_dir() and not (root / "manifest.json").exists():
-        others = sorted(p.name for p in root.iterdir() if p.name != LOCK_NAME)
+        starting = {LOCK_NAME, "records", "timeseries", "spec.toml", "design.json"}  # a sweep being created
+        others = sorted(p.name for p in root.iterdir() if p.name not in starting and not p.name.startswith(".tmp-"))
         if others:
             raise SpecError(
                 f"--out {str(root)!r} exists and is not a sweep folder (it holds {', '.join(others[:3])}"

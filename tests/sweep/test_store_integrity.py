@@ -250,3 +250,36 @@ def test_sweep_into_a_folder_of_other_files_is_refused(tmp_path):
     with pytest.raises(SpecError, match="not a sweep folder"):
         sweep(tmp_path / "mine")
     assert sorted(p.name for p in (tmp_path / "mine").iterdir()) == ["thesis.tex"]
+
+
+def test_two_concurrent_sweeps_of_different_specs_on_one_folder(tmp_path):
+    """Started together as processes: exactly one writes, the other is refused (locked, or a
+    different spec if the first already finished); the set holds one spec's runs only."""
+    import subprocess
+    import sys
+
+    import tomli_w
+
+    files = []
+    for seed in (1, 2):
+        path = tmp_path / f"spec{seed}.toml"
+        path.write_text(tomli_w.dumps(tiny_spec(seed=seed)))
+        files.append(path)
+    out = tmp_path / "shared"
+    argv = [sys.executable, "-m", "market_sim.cli", "sweep"]
+    procs = [
+        subprocess.Popen([*argv, str(f), "--out", str(out), "--workers", "1", "--no-progress"], stderr=subprocess.PIPE)
+        for f in files
+    ]
+    results = [(p.wait(120), p.stderr.read().decode()) for p in procs]
+    for p in procs:
+        p.stderr.close()
+    codes = sorted(code for code, _ in results)
+    assert codes == [0, 2], results
+    refused = next(err for code, err in results if code == 2)
+    assert ("locked by another sweep" in refused or "different spec" in refused) and "Traceback" not in refused
+    health = check(out)
+    assert health.healthy and sorted(health.finished) == [0, 1, 2, 3]
+    hashes = {json.loads(record_path(out, r).read_text())["spec_hash"] for r in range(4)}
+    assert hashes == {json.loads((out / "manifest.json").read_text())["spec_hash"]}
+    assert not (out / LOCK_NAME).exists()
