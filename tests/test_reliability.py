@@ -23,6 +23,7 @@ from market_sim.files import host_name
 from market_sim.scenario import Scenario
 from market_sim.schema import BOUNDS, FLOAT_LIMIT, field_tables
 
+DEMO = Path(__file__).resolve().parents[1] / "experiments" / "specs" / "demo.toml"
 FAST = ["--months", "2", "--set", "developers.count=200", "--set", "researchers.count=30"]
 
 
@@ -194,7 +195,7 @@ def test_devices_folders_and_fifos_are_refused_without_reading(tmp_path, capsys)
 def test_deep_set_value_and_bad_options_are_one_line(capsys):
     assert "nested too deeply" in usage_error(capsys, ["scenario", "--set", "run.months=" + "[" * 500 + "]" * 500])
     assert "--seed -1" in usage_error(capsys, ["run", "--seed", "-1"])
-    assert "garbage" in usage_error(capsys, ["sweep", "experiments/specs/demo.toml", "--scheduler", "garbage"])
+    assert "garbage" in usage_error(capsys, ["sweep", str(DEMO), "--scheduler", "garbage"])
 
 
 # -- values ---------------------------------------------------------------------------------------

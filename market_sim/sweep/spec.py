@@ -243,8 +243,8 @@ def _check_against_scenario(spec: SweepSpec) -> SweepSpec:
 
 def _typed(table: dict, key: str, kind: type, default, lo: int | None = None, hi: int | None = None):
     value = table.get(key, default)
-    if value is None:
-        return None
+    if value is None and default is None:
+        return None  # optional and not given
     if kind is int and (isinstance(value, bool) or not isinstance(value, int)) or not isinstance(value, kind):
         raise SpecError(
             f"sweep.{key} = {value!r} is not allowed: expected {'an integer' if kind is int else 'a string'}"
