@@ -196,13 +196,14 @@ def test_a_stale_lock_is_taken_over_and_a_foreign_host_lock_is_not(copy):
 def test_record_is_never_written_before_its_part(tmp_path, monkeypatch):
     """Injected failure between part and record: the run is not finished, and resume re-runs it."""
     real = store_module.atomic_write_json
-    calls = {"n": 0}
+    calls = {"n": 0, "failed": None}
 
     def fail_second_record(path, obj):
         if path.parent.name == "records":
             calls["n"] += 1
             if calls["n"] == 2:
                 assert part_path(path.parent.parent, obj["run_id"]).exists()  # the part came first
+                calls["failed"] = obj["run_id"]
                 raise OSError(28, "No space left on device")
         return real(path, obj)
 
@@ -211,8 +212,9 @@ def test_record_is_never_written_before_its_part(tmp_path, monkeypatch):
         sweep(tmp_path / "s")
     monkeypatch.setattr(store_module, "atomic_write_json", real)
     health = check(tmp_path / "s")
-    assert sorted(health.finished) == [0]  # run 1 has a part but no record: not finished
-    assert part_path(tmp_path / "s", 1).exists()
+    failed = calls["failed"]
+    assert len(health.finished) == 1 and failed not in health.finished  # its part exists, no record: not finished
+    assert part_path(tmp_path / "s", failed).exists() and not record_path(tmp_path / "s", failed).exists()
     report = sweep(tmp_path / "s")
     assert report.skipped == 1 and report.done == 3
 
