@@ -92,7 +92,10 @@ class ResultStore:
     def runs(self, health: integrity.Health | None = None) -> pd.DataFrame:
         """One row per run with a record; runs that fail verification get status ``"damaged"``."""
         health = health or self.health()
-        damaged = [{"run_id": r, "status": "damaged", "error": why} for r, why in health.damaged_runs.items()]
+        damaged = [  # with the record's arm, point and seed when only the part is damaged
+            {**health.records.get(r, {"run_id": r}), "status": "damaged", "error": why}
+            for r, why in health.damaged_runs.items()
+        ]
         records = [health.records[r] for r in sorted(health.records) if r not in health.damaged_runs] + damaged
         if not records:
             return pd.DataFrame(columns=["run_id", "arm", "point", "replicate", "seed", "status"])
