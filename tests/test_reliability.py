@@ -71,6 +71,20 @@ def test_invalid_spec_never_runs_its_plugin(tmp_path, plugin, capsys):
     assert not plugin.exists()
 
 
+@pytest.mark.parametrize(
+    "sections",
+    [
+        {"arms": {"a": {"hosts.markup": -1.0}}},
+        {"parameters": {"developers.count": [100, 100]}},
+        {"arms": {"a": {"vendors.meta.pricing": "from_the_plugin", "hosts.markup": "x"}}},
+    ],
+)
+def test_a_spec_refused_for_a_value_never_runs_its_plugin_even_with_the_flag(tmp_path, plugin, capsys, sections):
+    spec = write_spec(tmp_path, {"plugins": ["evil.py"]}, **sections)
+    usage_error(capsys, ["sweep", str(spec), "--allow-plugins", "--out", str(tmp_path / "o")])
+    assert not plugin.exists()  # only an unknown strategy name waits for the plugins; any other error comes first
+
+
 def test_valid_spec_with_plugins_is_refused_without_the_flag(tmp_path, plugin, capsys):
     spec = write_spec(tmp_path, {"plugins": ["evil.py"]}, parameters={"developers.count": [100]})
     line = usage_error(capsys, ["sweep", str(spec), "--out", str(tmp_path / "o")])

@@ -23,7 +23,8 @@ A spec means what it says: unknown keys, an empty or unsafe name, ``samples`` wi
 duplicate grid values, fractional bounds on an integer key, an arm that overrides a swept key
 and a design larger than the run limit are refused with the key and the reason. Plugins are
 checked (inside the spec's folder, ``.py`` files) with the rest and imported last, only when
-``allow_plugins`` is given.
+``allow_plugins`` is given: a spec naming a strategy that is not registered is checked once more
+after the import (only that error waits for the plugins; any other is raised before they run).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from market_sim.errors import ScenarioError, SpecError, UserError
+from market_sim.errors import ScenarioError, SpecError, SpecStrategyError, UnknownStrategyError, UserError
 from market_sim.files import load_toml
 from market_sim.plugins import load_plugins, refuse_unless_allowed, resolve_spec_plugins
 from market_sim.scenario import Scenario
@@ -102,8 +103,8 @@ class SweepSpec:
         refuse_unless_allowed(spec.plugins, allow_plugins)
         try:  # everything that needs no plugin code is checked before any of it runs
             checked = _check_against_scenario(spec)
-        except UserError:
-            checked = None  # the error may name a strategy that a plugin registers: import, then check again
+        except SpecStrategyError:
+            checked = None  # a strategy name that a plugin may register: import, then check again
         try:
             load_plugins(spec.plugins)
         except UserError as exc:
@@ -120,7 +121,7 @@ class SweepSpec:
                 base = Scenario.load(path if path.is_absolute() else self.base_dir / path)
             return base.with_overrides({"run.months": self.months}) if self.months else base
         except ScenarioError as exc:
-            raise SpecError(f"sweep.scenario: {exc}") from None
+            raise _spec_error(exc)(f"sweep.scenario: {exc}") from None
 
     @property
     def hash(self) -> str:
@@ -272,7 +273,12 @@ def _check(base: Scenario, overrides: dict, where: str) -> None:
     try:
         base.with_overrides(overrides)
     except ScenarioError as exc:
-        raise SpecError(f"{where}: {exc}") from None
+        raise _spec_error(exc)(f"{where}: {exc}") from None
+
+
+def _spec_error(exc: ScenarioError) -> type[SpecError]:
+    """SpecStrategyError for an unknown strategy name (a plugin may register it), else SpecError."""
+    return SpecStrategyError if isinstance(exc, UnknownStrategyError) else SpecError
 
 
 def _parameter(base: Scenario, key: str, value: Any, design: str) -> Parameter:
