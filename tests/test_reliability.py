@@ -351,17 +351,34 @@ def test_pool_workers_end_when_the_driver_is_killed(tmp_path):
     try:
         pids = [int(p) for p in proc.stdout.readline().split()]
         assert pids
+        children = _children(proc.pid)  # the workers and multiprocessing's resource tracker
+        assert set(pids) <= set(children)
+        pids = children
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and any(_alive(p) for p in pids):
             time.sleep(0.2)
-        assert not any(_alive(p) for p in pids), "pool workers outlived the driver"
+        assert not any(_alive(p) for p in pids), "pool workers or the resource tracker outlived the driver"
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait(10)
         proc.stdout.close()
+
+
+def _children(parent: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == parent:
+                out.append(int(entry))
+    return out
 
 
 def _alive(pid: int) -> bool:
