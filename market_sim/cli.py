@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -272,6 +273,8 @@ def cmd_sweep(args) -> int:
         raise SpecError(f"--workers {args.workers} is not allowed: expected an integer >= 1")
     if args.max_runs is not None and args.max_runs < 1:
         raise SpecError(f"--max-runs {args.max_runs} is not allowed: expected an integer >= 1")
+    if not (math.isfinite(args.worker_timeout) and args.worker_timeout > 0):
+        raise SpecError(f"--worker-timeout {args.worker_timeout} is not allowed: expected a positive number of seconds")
     spec_text = read_text(args.spec, "sweep spec", SpecError)
     spec = SweepSpec.load(args.spec, allow_plugins=args.allow_plugins, max_runs=args.max_runs or MAX_RUNS)
     out = args.out if args.out is not None else Path("outputs") / "sweeps" / spec.name

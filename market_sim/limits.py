@@ -9,6 +9,7 @@ otherwise; the message gives the estimate, so the user can decide.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Iterable, Mapping
 
@@ -61,6 +62,8 @@ def estimate_with_overrides(base: Mapping, overrides: Mapping) -> float:
 
 def check_memory(estimates: Iterable[float], limit_gb: float | None, what: str, parallel: int = 1) -> float:
     """Refuse (UserError) when the largest estimate x ``parallel`` exceeds the limit; returns the need in bytes."""
+    if limit_gb is not None and not (math.isfinite(limit_gb) and limit_gb > 0):
+        raise UserError(f"--max-memory {limit_gb} is not allowed: expected a positive number of gigabytes")
     need = max(estimates, default=0.0) * max(parallel, 1)
     limit = default_limit() if limit_gb is None else limit_gb * 1e9
     if need > limit:

@@ -210,6 +210,8 @@ def test_deep_set_value_and_bad_options_are_one_line(capsys):
     assert "nested too deeply" in usage_error(capsys, ["scenario", "--set", "run.months=" + "[" * 500 + "]" * 500])
     assert "--seed -1" in usage_error(capsys, ["run", "--seed", "-1"])
     assert "garbage" in usage_error(capsys, ["sweep", str(DEMO), "--scheduler", "garbage"])
+    assert "--max-memory nan" in usage_error(capsys, ["run", "--max-memory", "nan"])
+    assert "--worker-timeout -1" in usage_error(capsys, ["sweep", str(DEMO), "--worker-timeout", "-1"])
 
 
 # -- values ---------------------------------------------------------------------------------------
