@@ -286,3 +286,15 @@ def test_two_concurrent_sweeps_of_different_specs_on_one_folder(tmp_path):
     hashes = {json.loads(record_path(out, r).read_text())["spec_hash"] for r in range(4)}
     assert hashes == {json.loads((out / "manifest.json").read_text())["spec_hash"]}
     assert not (out / LOCK_NAME).exists()
+
+
+def test_cli_resume_says_which_damaged_runs_it_reruns(copy, tmp_path, capsys):
+    import tomli_w
+
+    spec_file = tmp_path / "tiny.toml"
+    spec_file.write_text(tomli_w.dumps(tiny_spec()))
+    _delete(copy, 2)
+    assert main(["sweep", str(spec_file), "--out", str(copy), "--workers", "1", "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    assert "re-ran 1 damaged run(s) (run 2: part file missing)" in out
+    assert "3 already finished, 1 run now" in out
