@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 from pathlib import Path
 
@@ -450,6 +451,12 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except UserError as exc:
         return _fail(str(exc))
+    except BrokenPipeError:  # output piped into `head` and closed: not an error of the run
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        except (OSError, ValueError):
+            pass
+        return 0
     except OSError as exc:  # read-only or full disk, permissions: name the file and the reason
         where = f" {exc.filename!s}" if exc.filename else ""
         return _fail(f"cannot write or read{where}: {exc.strerror or exc}")

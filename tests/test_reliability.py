@@ -415,3 +415,13 @@ def test_import_works_with_no_home(tmp_path):
         timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
+
+
+def test_output_piped_into_head_is_not_an_error():
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "market_sim.cli", "scenario"], stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    proc.stdout.close()  # like `| head -0`: closed before the command writes (it is still importing)
+    err = proc.stderr.read().decode()
+    proc.stderr.close()
+    assert proc.wait(60) == 0 and "Traceback" not in err and "error" not in err, err
