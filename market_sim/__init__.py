@@ -5,10 +5,14 @@
 >>> result.timeseries[["date", "share_open", "margin_closed"]].tail()
 """
 
-from market_sim.errors import ScenarioError
-from market_sim.model import MarketModel
-from market_sim.results import RunResult, run
-from market_sim.scenario import Scenario
+from market_sim.numba_cache import ensure_cache_dir
+
+ensure_cache_dir()  # before numba compiles anything: a read-only install needs a writable cache
+
+from market_sim.errors import ScenarioError  # noqa: E402
+from market_sim.model import MarketModel  # noqa: E402
+from market_sim.results import RunResult, run  # noqa: E402
+from market_sim.scenario import Scenario  # noqa: E402
 
 __all__ = ["MarketModel", "RunResult", "Scenario", "ScenarioError", "run"]
 __version__ = "0.1.0"

@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import math
+import os
 import sys
 from pathlib import Path
 
 from market_sim.errors import UserError
 
 EXIT_USAGE = 2
+PLUGIN_HELP = (
+    "a Python file of your own strategies to import first (repeatable); a plugin is arbitrary code, "
+    "run with your permissions"
+)
+MEMORY_HELP = "refuse a run estimated to need more than GB gigabytes of memory (default: half the machine's memory)"
+MAX_SEED = 2**63 - 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -33,17 +41,22 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a dotted key, e.g. --set vendors.meta.openness=always_closed (repeatable)",
     )
-    p.add_argument("--seed", type=int, default=0, help="random seed (default: 0)")
+    p.add_argument("--seed", type=int, default=0, help="random seed, 0 to 2^63-1 (default: 0)")
     p.add_argument("--months", type=int, help="number of months to simulate (default: the scenario's)")
-    p.add_argument("--out", type=Path, help="output folder (default: outputs/runs/<scenario name>-seed<N>)")
-    p.add_argument("--csv", action="store_true", help="also write timeseries.csv")
     p.add_argument(
-        "--plugin",
-        action="append",
-        default=[],
-        metavar="FILE.py",
-        help="a Python file of your own strategies to import before running (repeatable)",
+        "--out",
+        type=Path,
+        help="output folder (default: outputs/runs/<scenario>-seed<N>, plus -set<hash> with --set/--months); "
+        "an existing folder must be a market_sim run folder",
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing run folder that holds another scenario or seed (never a folder of other files)",
+    )
+    p.add_argument("--csv", action="store_true", help="also write timeseries.csv")
+    p.add_argument("--max-memory", type=float, metavar="GB", help=MEMORY_HELP)
+    p.add_argument("--plugin", action="append", default=[], metavar="FILE.py", help=PLUGIN_HELP)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser(
@@ -59,6 +72,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--cluster", choices=["local"], help="start a Dask LocalCluster on loopback with --workers workers")
     p.add_argument("--retry-failed", action="store_true", help="rerun only the runs recorded as failed")
     p.add_argument("--force-new", action="store_true", help="discard results of a different spec in --out")
+    p.add_argument(
+        "--allow-plugins",
+        action="store_true",
+        help="import the spec's sweep.plugins files: a plugin is arbitrary Python code, run with your "
+        "permissions, so read it first (without this flag a spec with plugins is refused)",
+    )
+    p.add_argument("--max-runs", type=int, metavar="N", help="refuse designs of more than N runs (default: 200,000)")
+    p.add_argument("--max-memory", type=float, metavar="GB", help=MEMORY_HELP)
+    p.add_argument(
+        "--worker-timeout",
+        type=float,
+        default=60.0,
+        metavar="SECONDS",
+        help="with --scheduler: give up when it has no workers after this long (default: 60)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_sweep)
 
@@ -71,7 +99,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dir", type=Path, help="a sweep's result folder")
     p.add_argument("--metrics", nargs="+", help="metrics to analyse (default: the headline metrics present)")
     p.add_argument("--window", type=int, default=12, help="final window in months (default: 12)")
+    p.add_argument(
+        "--allow-damaged",
+        action="store_true",
+        help="analyse a set whose checksums fail, leaving the damaged runs out (default: refuse it)",
+    )
     p.set_defaults(func=cmd_analyze)
+
+    p = sub.add_parser(
+        "verify",
+        help="check a sweep's result set: records, parts and their SHA-256 checksums",
+        description="Report a sweep folder's health: runs ok, failed, not run yet, damaged (each damaged "
+        "file with its reason). Exit 0 when nothing is damaged, 2 otherwise; resume re-runs damaged runs.",
+    )
+    p.add_argument("dir", type=Path, help="a sweep's result folder")
+    p.set_defaults(func=cmd_verify)
 
     p = sub.add_parser(
         "calibrate",
@@ -134,7 +176,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="list the registered strategies and their parameters",
         description="List every strategy slot, the strategies registered for it and their parameters.",
     )
-    p.add_argument("--plugin", action="append", default=[], metavar="FILE.py", help="import your strategies first")
+    p.add_argument("--plugin", action="append", default=[], metavar="FILE.py", help=PLUGIN_HELP)
     p.set_defaults(func=cmd_strategies)
 
     p = sub.add_parser(
@@ -151,7 +193,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="KEY=VALUE",
         help="override a dotted key (repeatable)",
     )
-    p.add_argument("--plugin", action="append", default=[], metavar="FILE.py", help="import your strategies first")
+    p.add_argument("--plugin", action="append", default=[], metavar="FILE.py", help=PLUGIN_HELP)
     p.set_defaults(func=cmd_scenario)
     return parser
 
@@ -169,13 +211,25 @@ def resolve_scenario(args):
 
 
 def cmd_run(args) -> int:
+    from market_sim.limits import check_memory, estimate_bytes
     from market_sim.results import run
+    from market_sim.run_folder import check_target, default_name
+    from market_sim.scenario import parse_assignment
 
+    if not 0 <= args.seed <= MAX_SEED:
+        raise UserError(f"--seed {args.seed} is not allowed: expected an integer in [0, 2^63-1]")
     scenario = resolve_scenario(args)
-    name = Path(args.scenario).stem if args.scenario else "default"
-    out = args.out or Path("outputs") / "runs" / f"{name}-seed{args.seed}"
+    if args.out is None:
+        overrides = dict(parse_assignment(a) for a in args.overrides)
+        if args.months is not None:
+            overrides["run.months"] = args.months
+        out = Path("outputs") / "runs" / default_name(args.scenario, args.seed, overrides)
+    else:
+        out = args.out
+    check_target(out, scenario.hash, args.seed, scenario.months, args.force)  # before the run, not after
+    check_memory([estimate_bytes(scenario.to_dict())], args.max_memory, "this run")
     result = run(scenario, seed=args.seed)
-    result.save(out, csv=args.csv, command=args.command_line)
+    result.save(out, csv=args.csv, command=args.command_line, force=args.force)
     print(format_summary(result))
     written = "timeseries.parquet" + (", timeseries.csv" if args.csv else "")
     print(f"\nwrote {out}/ ({written}, vendors.csv, manifest.json, scenario.toml, adoption.png, prices.png)")
@@ -210,14 +264,30 @@ def format_summary(result) -> str:
 
 def cmd_sweep(args) -> int:
     from market_sim.errors import SpecError
-    from market_sim.sweep import SweepSpec, run_sweep
-    from market_sim.sweep.executors import open_executor
+    from market_sim.files import read_text
+    from market_sim.limits import check_memory, estimate_with_overrides
+    from market_sim.sweep import SweepSpec, plan, run_sweep
+    from market_sim.sweep.executors import default_workers, open_executor
+    from market_sim.sweep.spec import MAX_RUNS
 
     if args.workers is not None and args.workers < 1:
         raise SpecError(f"--workers {args.workers} is not allowed: expected an integer >= 1")
-    spec = SweepSpec.load(args.spec)
-    out = args.out or Path("outputs") / "sweeps" / spec.name
-    with open_executor(args.workers, args.scheduler, args.cluster) as ex:
+    if args.max_runs is not None and args.max_runs < 1:
+        raise SpecError(f"--max-runs {args.max_runs} is not allowed: expected an integer >= 1")
+    if not (math.isfinite(args.worker_timeout) and args.worker_timeout > 0):
+        raise SpecError(f"--worker-timeout {args.worker_timeout} is not allowed: expected a positive number of seconds")
+    spec_text = read_text(args.spec, "sweep spec", SpecError)
+    spec = SweepSpec.load(args.spec, allow_plugins=args.allow_plugins, max_runs=args.max_runs or MAX_RUNS)
+    out = args.out if args.out is not None else Path("outputs") / "sweeps" / spec.name
+    if str(out) in ("", "."):
+        raise SpecError(f"--out {str(out)!r} is not allowed: expected a folder for the result set")
+    tasks, _ = plan(spec)
+    if args.scheduler is None:  # a cluster's workers have their own memory
+        base = spec.base_scenario().to_dict()
+        estimates = (estimate_with_overrides(base, t.overrides) for t in tasks)
+        parallel = min(args.workers or default_workers(), len(tasks))
+        check_memory(estimates, args.max_memory, f"sweep {spec.name}", parallel=parallel)
+    with open_executor(args.workers, args.scheduler, args.cluster, args.worker_timeout) as ex:
         report = run_sweep(
             spec,
             str(out),
@@ -225,11 +295,13 @@ def cmd_sweep(args) -> int:
             workers=ex.workers,
             retry_failed=args.retry_failed,
             force_new=args.force_new,
-            spec_text=args.spec.read_text(encoding="utf-8"),
+            spec_text=spec_text,
             command=args.command_line,
             progress=not args.no_progress,
             scheduler=ex.label,
         )
+    if report.rerun:
+        print(report.rerun_line())
     print(
         f"sweep {spec.name}: {report.total} runs, {report.skipped} already finished, {report.done} run now "
         f"({report.failed} failed) in {report.seconds:.1f} s on {ex.label}; results in {out}/"
@@ -237,10 +309,47 @@ def cmd_sweep(args) -> int:
     return 1 if report.failed else 0
 
 
+def _verified_health(path: Path):
+    from market_sim.errors import SpecError
+    from market_sim.sweep.store import ResultStore
+
+    store = ResultStore(path)
+    if not store.exists():
+        raise SpecError(f"{path} holds no sweep (no manifest.json)")
+    try:
+        store.spec_hash = store.manifest().get("spec_hash")
+    except (OSError, ValueError):
+        raise SpecError(f"{path}/manifest.json is unreadable (truncated or corrupt)") from None
+    return store.health()
+
+
+def cmd_verify(args) -> int:
+    from market_sim.errors import SpecError
+
+    health = _verified_health(args.dir)
+    print(f"{args.dir}: {health.summary()}")
+    for file, why in sorted(health.damaged.items()):
+        print(f"  damaged: {file}: {why}")
+    if not health.healthy:
+        raise SpecError(
+            f"{args.dir} is damaged ({len(health.damaged)} file(s): {health.damage_line(3)}); "
+            "'market-sim sweep' with the same spec re-runs the damaged runs"
+        )
+    return 0
+
+
 def cmd_analyze(args) -> int:
     from market_sim.analysis.report import analyze_sweep
     from market_sim.errors import SpecError
 
+    health = _verified_health(args.dir)
+    if not health.healthy and not args.allow_damaged:
+        raise SpecError(
+            f"{args.dir} is damaged: {health.damage_line()}; resume the sweep to re-run those runs, "
+            "or pass --allow-damaged to analyse the intact runs only"
+        )
+    if not health.healthy:
+        print(f"warning: leaving out damaged files: {health.damage_line()}", file=sys.stderr)
     try:
         written = analyze_sweep(args.dir, args.metrics, args.window)
     except (FileNotFoundError, ValueError) as exc:
@@ -341,11 +450,28 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return args.func(args)
     except UserError as exc:
-        print(f"market-sim: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return _fail(str(exc))
+    except BrokenPipeError:  # output piped into `head` and closed: not an error of the run
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        except (OSError, ValueError):
+            pass
+        return 0
+    except OSError as exc:  # read-only or full disk, permissions: name the file and the reason
+        where = f" {exc.filename!s}" if exc.filename else ""
+        return _fail(f"cannot write or read{where}: {exc.strerror or exc}")
+    except MemoryError:
+        return _fail("out of memory: lower developers.count, researchers.count or market.demand_sample")
+    except RecursionError:
+        return _fail("input nested too deeply")
     except KeyboardInterrupt:
         print("market-sim: interrupted", file=sys.stderr)
         return 130
+
+
+def _fail(message: str) -> int:
+    print(f"market-sim: error: {' '.join(message.split())}", file=sys.stderr)
+    return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -15,8 +15,16 @@ class ScenarioError(UserError):
     """
 
 
+class UnknownStrategyError(ScenarioError):
+    """A strategy name that no registered strategy has (a plugin may register it)."""
+
+
 class SpecError(UserError):
     """A sweep spec key, value, design or parameter is not allowed."""
+
+
+class SpecStrategyError(SpecError):
+    """A sweep spec names a strategy that is not registered (yet: its plugins are imported last)."""
 
 
 class SchedulerError(UserError):

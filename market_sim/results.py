@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,8 +15,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from market_sim import plots
+from market_sim.files import temp_dir
 from market_sim.model import MarketModel
 from market_sim.provenance import manifest
+from market_sim.run_folder import KIND, check_target, clean_stale, install
 from market_sim.scenario import Scenario
 
 
@@ -104,45 +105,46 @@ class RunResult:
         )
         return {k: float(last[k]) for k in keys}
 
-    def save(self, out_dir: str | Path, csv: bool = False, command: list[str] | None = None) -> Path:
+    def save(
+        self, out_dir: str | Path, csv: bool = False, command: list[str] | None = None, force: bool = False
+    ) -> Path:
         """Write timeseries, vendors, manifest, resolved scenario and figures to ``out_dir``.
 
-        Written into a temporary folder beside it and renamed at the end, so an interrupted
-        save never leaves a folder that looks complete. An existing ``out_dir`` is replaced.
+        Written into a temporary folder beside it and swapped in at the end, so an interrupted
+        save never leaves a folder that looks complete. An existing ``out_dir`` is replaced only
+        if it is a market_sim run folder holding the same result, or with ``force``; anything
+        else there is refused (see :mod:`market_sim.run_folder`). Files follow the umask.
         """
         out_dir = Path(out_dir)
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", dir=out_dir.parent))
+        months = len(self.timeseries)
+        check_target(out_dir, self.scenario.hash, self.seed, months, force)
+        parent = Path(os.path.abspath(out_dir)).parent
+        parent.mkdir(parents=True, exist_ok=True)
+        clean_stale(parent, out_dir.name)
+        tmp = temp_dir(parent, out_dir.name)
         try:
             self.timeseries.to_parquet(tmp / "timeseries.parquet", index=False)
             if csv:
                 self.timeseries.to_csv(tmp / "timeseries.csv", index=False)
             self.vendors.to_csv(tmp / "vendors.csv")
             (tmp / "scenario.toml").write_text(self.scenario.to_toml(), encoding="utf-8")
+            import matplotlib.pyplot as plt
+
             for name, fig in (("adoption.png", self.plot_adoption()), ("prices.png", self.plot_prices())):
                 fig.savefig(tmp / name, dpi=150)
-                import matplotlib.pyplot as plt
-
                 plt.close(fig)
             info = manifest(
+                kind=KIND,
                 scenario_hash=self.scenario.hash,
                 seed=self.seed,
-                months=len(self.timeseries),
+                months=months,
                 wall_seconds=round(self.wall_seconds, 3),
                 headline=_jsonable(self.headline()),
             )
             if command is not None:
                 info["command_line"] = command
             (tmp / "manifest.json").write_text(json.dumps(info, indent=2), encoding="utf-8")
-            if out_dir.exists():
-                old = out_dir.with_name(f".{out_dir.name}.old")
-                if old.exists():
-                    shutil.rmtree(old)
-                os.replace(out_dir, old)
-                os.replace(tmp, out_dir)
-                shutil.rmtree(old)
-            else:
-                os.replace(tmp, out_dir)
+            install(tmp, Path(os.path.abspath(out_dir)))
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise

@@ -1,6 +1,8 @@
 """Scenarios: the model's whole input, read from TOML, validated, overridable by dotted keys.
 
 Loading a scenario parses TOML only (``tomllib``); nothing in a scenario file is executed.
+Files are read with the limits of :mod:`market_sim.files` (regular files only, at most 1 MiB,
+UTF-8, nesting depth 12).
 A file is read over the embedded default (``base = "default"``, the default) section by
 section and vendor by vendor, or taken as complete (``base = "none"``), as written by
 :meth:`Scenario.to_toml`.
@@ -20,9 +22,11 @@ from typing import Any
 import tomli_w
 
 from market_sim.errors import ScenarioError
+from market_sim.files import parse_toml, read_text
 from market_sim.schema import STRATEGY_SLOTS, validate
 
 BASES = ("default", "none")
+MAX_ASSIGNMENT_CHARS = 100_000
 
 
 class Scenario:
@@ -40,19 +44,12 @@ class Scenario:
     @classmethod
     def load(cls, path: str | Path) -> Scenario:
         """Read a scenario TOML file (never executes code)."""
-        path = Path(path)
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise ScenarioError(f"cannot read scenario file {str(path)!r}: {exc.strerror}") from None
+        text = read_text(path, "scenario file", ScenarioError)
         return cls.from_toml(text, source=str(path))
 
     @classmethod
     def from_toml(cls, text: str, source: str = "<string>") -> Scenario:
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ScenarioError(f"{source} is not valid TOML: {exc}") from None
+        data = parse_toml(text, source, ScenarioError)
         base = data.pop("base", "default")
         if base not in BASES:
             raise ScenarioError(f"base = {base!r} is not allowed: expected one of {', '.join(map(repr, BASES))}")
@@ -166,8 +163,12 @@ def parse_assignment(text: str) -> tuple[str, Any]:
     if "=" not in text:
         raise ScenarioError(f"--set {text!r}: expected key=value, e.g. developers.count=50000")
     key, raw = (s.strip() for s in text.split("=", 1))
+    if len(raw) > MAX_ASSIGNMENT_CHARS:
+        raise ScenarioError(f"--set {key}: the value is {len(raw):,} characters; the limit is {MAX_ASSIGNMENT_CHARS:,}")
     try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+        value = parse_toml(f"v = {raw}", f"--set {key}", ScenarioError)["v"]
+    except ScenarioError as exc:
+        if "nested too deeply" in str(exc):
+            raise
         value = raw
     return key, value

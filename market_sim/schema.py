@@ -8,7 +8,9 @@ dotted key, the bad value and what is allowed.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -19,8 +21,13 @@ SIZE_NAMES = ("small", "medium", "large")
 SHOCK_KINDS = ("price_hike", "deprecation", "terms_change")
 PRICE_FORMS = ("linear", "log")
 STRATEGY_SLOTS = ("pricing", "openness", "release", "hiring", "rnd")
-VENDOR_ID = re.compile(r"^[a-z][a-z0-9_]*$")
-MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+VENDOR_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")  # always used with fullmatch (``$`` would allow a trailing newline)
+MONTH = re.compile(r"(19\d\d|2[01]\d\d)-(0[1-9]|1[0-2])")  # years 1900-2199
+FLOAT_LIMIT = 1e15
+"""The magnitude bound of any float key the schema gives no tighter bound (see :data:`BOUNDS`):
+inf, 1e300 and +-2^63 are refused like NaN."""
+INT_LIMIT = 10**12
+SHARE_TOLERANCE = 1e-6
 
 
 @dataclass(frozen=True)
@@ -42,21 +49,25 @@ class Field:
     length: int | None = None
     default: Any = None
     pattern: re.Pattern | None = None
-    hint: str = " like 2023-01"
+    hint: str = " like 2023-01 (a year 1900-2199)"
 
     def allowed(self) -> str:
         what = {float: "a number", int: "an integer", bool: "true or false", str: "a string"}[self.kind]
         if self.choices:
             what = "one of " + ", ".join(repr(c) for c in self.choices)
-        elif self.lo is not None or self.hi is not None:
-            lo = "-inf" if self.lo is None else f"{self.lo:g}"
-            hi = "inf" if self.hi is None else f"{self.hi:g}"
-            what += f" in [{lo}, {hi}]"
+        elif self.kind in (int, float):
+            lo, hi = self.limits()
+            what += f" in [{lo:g}, {hi:g}]"
         if self.pattern is not None:
             what += self.hint
         if self.length is not None:
             what = f"a list of {self.length or 'one or more'} values, each {what}"
         return what
+
+    def limits(self) -> tuple[float, float]:
+        """The inclusive bounds in force: the field's own, else +-FLOAT_LIMIT (floats), +-INT_LIMIT (ints)."""
+        cap = FLOAT_LIMIT if self.kind is float else INT_LIMIT
+        return (-cap if self.lo is None else self.lo), (cap if self.hi is None else self.hi)
 
     def check(self, key: str, value: Any) -> Any:
         """Return the value coerced to the field's type, or raise ScenarioError."""
@@ -73,7 +84,11 @@ class Field:
         elif self.kind is int:
             ok = isinstance(value, int) and not isinstance(value, bool)
         elif self.kind is float:
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool) and value == value
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            try:
+                ok = ok and math.isfinite(value)
+            except OverflowError:  # an int too large for a float
+                ok = False
             value = float(value) if ok else value
         else:
             ok = isinstance(value, str)
@@ -83,8 +98,10 @@ class Field:
             raise _bad(key, value, self.allowed())
         if self.pattern is not None and not self.pattern.fullmatch(value):
             raise _bad(key, value, self.allowed())
-        if self.lo is not None and value < self.lo or self.hi is not None and value > self.hi:
-            raise _bad(key, value, self.allowed())
+        if self.kind in (int, float):
+            lo, hi = self.limits()
+            if not lo <= value <= hi:
+                raise _bad(key, value, self.allowed())
         return value
 
 
@@ -250,6 +267,91 @@ SHOCK: dict[str, Field] = {
 }
 
 
+SUM_TO_ONE = ("developers.size_need_shares", "tiers.volume_shares")
+"""List keys whose values are shares of one whole (never rescaled silently)."""
+
+BOUNDS: dict[str, tuple[float | None, float | None]] = {
+    # Tighter bounds (lo, hi) than the table entries above give, by dotted key ("vendors.*" for
+    # every vendor, "shocks[]" for every shock); None keeps the entry's own bound. Keys missing
+    # here still get +-FLOAT_LIMIT (see Field.limits). Ranges are generous: 10-1000x the defaults.
+    "market.capability_saturation": (None, 100.0),
+    "market.complement_dependency_penalty": (None, 100.0),
+    "sizes.capability_gap": (None, 50.0),
+    "sizes.serving_cost_usd_per_mtok": (None, 1e6),
+    "sizes.training_cost_share": (None, 1000.0),
+    "sizes.selfhost_fixed_usd_per_month": (None, 1e9),
+    "developers.population_represented": (None, 1e11),
+    "developers.volume_mtok_median": (None, 1e9),
+    "developers.value_per_mtok_median": (None, 1e6),
+    "developers.reconsider_concentration": (None, 1e4),
+    "developers.inhouse_alpha": (1e-3, 1e3),  # Beta(a, b) needs a, b > 0
+    "developers.inhouse_beta": (1e-3, 1e3),
+    "developers.lockin_aversion_mean": (None, 100.0),
+    "penalties.size_mismatch": (None, 100.0),
+    "penalties.finetune_missing": (None, 100.0),
+    "penalties.integration_selfhost": (None, 100.0),
+    "penalties.integration_host": (None, 100.0),
+    "penalties.selfhost_overhead_max": (None, 100.0),
+    "switching.onboarding": (None, 100.0),
+    "switching.open_to_open": (None, 100.0),
+    "switching.closed_exit": (None, 100.0),
+    "switching.other": (None, 100.0),
+    "lock_in.shock_boost": (None, 1000.0),
+    "lock_in.memory_months": (None, 1200.0),
+    "hosts.markup": (None, 100.0),
+    "hosts.cost_factor": (None, 100.0),
+    "rnd.capability_rate": (None, 10.0),
+    "rnd.capacity_ref": (None, 1e9),
+    "rnd.compute_ref_usd_per_month": (None, 1e13),
+    "rnd.usage_learning": (None, 10.0),
+    "training.frontier_cost_usd": (None, 1e13),
+    "community.strength": (None, 100.0),
+    "community.researcher_weight": (None, 100.0),
+    "community.half_saturation": (None, 1e6),
+    "community.finetune_boost": (None, 100.0),
+    "community.absorb_open": (None, 100.0),
+    "community.absorb_closed": (None, 100.0),
+    "researchers.population_represented": (None, 1e10),
+    "researchers.salary_weight": (None, 1000.0),
+    "researchers.visibility_mean": (-100.0, 100.0),
+    "researchers.visibility_sigma": (None, 100.0),
+    "researchers.compute_weight": (None, 1000.0),
+    "researchers.mission_sigma": (None, 100.0),
+    "researchers.academia_salary_usd": (None, 1e9),
+    "researchers.academia_compute_usd_per_month": (None, 1e10),
+    "researchers.initial_salary_usd": (None, 1e9),
+    "vendors.*.initial_researchers": (None, 1e8),
+    "vendors.*.compute_cost_factor": (None, 1000.0),
+    "vendors.*.quality_premium": (-100.0, 100.0),
+    "vendors.*.mission_fit": (-100.0, 100.0),
+    "vendors.*.complement_usd_per_month": (None, 1e13),
+    "shocks[].factor": (None, 1000.0),
+}
+
+
+def field_tables() -> dict[str, dict[str, Field]]:
+    """Every table of fields by prefix: the sections, ``vendors.*`` and ``shocks[]``."""
+    return {**SCHEMA, "vendors.*": VENDOR, "shocks[]": SHOCK}
+
+
+def _apply_bounds() -> None:
+    """Tighten the fields named in :data:`BOUNDS` (keys no longer in the schema are skipped;
+    a test checks that none is)."""
+    tables = field_tables()
+    for key, (lo, hi) in BOUNDS.items():
+        prefix, name = key.rsplit(".", 1)
+        table = tables.get(prefix, {})
+        if name not in table:
+            continue
+        f = table[name]
+        new_lo = f.lo if lo is None else lo if f.lo is None else max(f.lo, lo)
+        new_hi = f.hi if hi is None else hi if f.hi is None else min(f.hi, hi)
+        table[name] = dataclasses.replace(f, lo=new_lo, hi=new_hi)
+
+
+_apply_bounds()
+
+
 def _bad(key: str, value: Any, allowed: str) -> ScenarioError:
     return ScenarioError(f"{key} = {value!r} is not allowed: expected {allowed}")
 
@@ -288,7 +390,7 @@ def validate(data: dict) -> dict:
     out["vendors"] = {}
     for vid, table in vendors.items():
         key = f"vendors.{vid}"
-        if not VENDOR_ID.match(vid):
+        if not isinstance(vid, str) or not VENDOR_ID.fullmatch(vid):
             raise _bad(key, vid, "a vendor id of lower-case letters, digits and _ (starting with a letter)")
         if not isinstance(table, dict):
             raise _bad(key, table, "a table of vendor settings")
@@ -308,21 +410,39 @@ def validate(data: dict) -> dict:
         if not isinstance(shock, dict):
             raise _bad(key, shock, "a table with " + ", ".join(SHOCK))
         checked = _check_table(key, shock, SHOCK, fill_defaults=True)
-        if checked["vendor"] not in out["vendors"]:
-            raise _bad(f"{key}.vendor", checked["vendor"], "one of " + ", ".join(out["vendors"]))
+        enabled = [v for v, t in out["vendors"].items() if t["enabled"]]
+        if checked["vendor"] not in enabled:
+            raise _bad(f"{key}.vendor", checked["vendor"], "an enabled vendor: one of " + ", ".join(enabled))
+        if checked["month"] >= out["run"]["months"]:
+            months = out["run"]["months"]
+            allowed = f"a month of the run, 0 to {months - 1} (run.months = {months})"
+            raise _bad(f"{key}.month", checked["month"], allowed)
         out["shocks"].append(checked)
+    _check_relations(out)
     return out
 
 
 def _check_tiers(tiers: dict) -> None:
-    """Task tiers (docs/ODD.md, demand): one requirement per volume share, shares summing to 1."""
+    """Task tiers (docs/ODD.md 7.7): one requirement per volume share (their sum: ``SUM_TO_ONE``)."""
     shares, req = tiers["volume_shares"], tiers["requirement"]
     if len(req) != len(shares):
         raise _bad("tiers.requirement", req, f"a list of {len(shares)} values, one per tier of tiers.volume_shares")
-    if abs(sum(shares) - 1.0) > 1e-6:
-        raise _bad("tiers.volume_shares", shares, "shares in [0, 1] that sum to 1")
     if len(shares) > 16:
         raise _bad("tiers.volume_shares", shares, "at most 16 tiers")
+
+
+def _check_relations(out: dict) -> None:
+    """Constraints between values: shares that must sum to 1, at least one enabled vendor."""
+    for key in SUM_TO_ONE:
+        section, name = key.split(".")
+        total = sum(out[section][name])
+        if abs(total - 1.0) > SHARE_TOLERANCE:
+            raise _bad(key, out[section][name], f"shares that sum to 1 (these sum to {total:g})")
+    if not any(t["enabled"] for t in out["vendors"].values()):
+        raise ScenarioError(
+            f"vendors: every vendor is disabled ({', '.join(out['vendors'])}): "
+            "expected at least one with enabled = true"
+        )
 
 
 def _check_table(prefix: str, given: dict, fields: dict[str, Field], fill_defaults: bool) -> dict:

@@ -144,13 +144,16 @@ def test_run_prints_summary(run_dir):
     assert str(out) in stdout
 
 
-def test_run_replaces_existing_output(tmp_path, capsys):
+def test_run_replaces_its_own_result_but_never_a_foreign_folder(tmp_path, capsys):
     out = tmp_path / "run"
     out.mkdir()
     (out / "stale.txt").write_text("old")
+    expect_usage_error(capsys, ["run", *FAST, "--months", "1", "--out", str(out), "--force"])
+    assert (out / "stale.txt").read_text() == "old"  # a folder market_sim did not write is never replaced
+    (out / "stale.txt").unlink()
     assert main(["run", *FAST, "--months", "1", "--out", str(out)]) == 0
+    assert main(["run", *FAST, "--months", "1", "--out", str(out)]) == 0  # the same result: replaced
     capsys.readouterr()
-    assert not (out / "stale.txt").exists()
     assert (out / "manifest.json").exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from market_sim.errors import ScenarioError
+from market_sim.errors import ScenarioError, UnknownStrategyError
 from market_sim.schema import STRATEGY_SLOTS
 
 REGISTRIES: dict[str, dict[str, type]] = {slot: {} for slot in STRATEGY_SLOTS}
@@ -43,7 +43,7 @@ def lookup(slot: str, name: str, key: str = "") -> type:
         return REGISTRIES[slot][name]
     except KeyError:
         key = key or slot
-        raise ScenarioError(
+        raise UnknownStrategyError(
             f"{key}.strategy = {name!r} is not a known {slot} strategy (known: {', '.join(names(slot))})"
         ) from None
 

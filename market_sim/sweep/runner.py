@@ -8,6 +8,10 @@ any second one); seeds are drawn up front, one per replicate, from
 set is bit-identical whichever executor runs it and whatever order runs finish in. At most
 ``2 x workers`` runs are in flight, and each finished run is written at once, so memory does
 not grow with the number of runs.
+
+The driver holds the folder's lock while it writes; a resume re-runs every run that is not
+verifiably finished (record and part checksums, :mod:`market_sim.sweep.integrity`) and reports
+the damaged ones it re-runs, with the reason.
 """
 
 from __future__ import annotations
@@ -16,12 +20,16 @@ import concurrent.futures as cf
 import time
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from market_sim.errors import SpecError
+from market_sim.files import dir_mode
 from market_sim.provenance import manifest
 from market_sim.sweep.designs import build
+from market_sim.sweep.lock import LOCK_NAME, SweepLock
 from market_sim.sweep.spec import SweepSpec
 from market_sim.sweep.store import ResultStore
 
@@ -115,6 +123,15 @@ class SweepReport:
     done: int
     failed: int
     seconds: float
+    rerun: dict[int, str] = field(default_factory=dict)  # damaged runs re-run: run_id -> reason
+
+    def rerun_line(self) -> str:
+        """One line naming the damaged runs this resume re-ran, or ''."""
+        if not self.rerun:
+            return ""
+        ids = sorted(self.rerun)
+        shown = "; ".join(f"run {r}: {self.rerun[r]}" for r in ids[:5]) + ("; ..." if len(ids) > 5 else "")
+        return f"re-ran {len(ids)} damaged run(s) ({shown})"
 
 
 def run_sweep(
@@ -129,16 +146,45 @@ def run_sweep(
     progress: bool = True,
     scheduler: str = "serial",
 ) -> SweepReport:
-    """Run (or resume) a sweep into ``out``. Finished runs are never redone."""
-    from market_sim.errors import SpecError
+    """Run (or resume) a sweep into ``out`` under its lock. Verified finished runs are never redone."""
+    root = Path(out)
+    check_sweep_folder(root)
+    root.mkdir(mode=dir_mode(), parents=True, exist_ok=True)
+    with SweepLock(root):
+        return _run_locked(
+            spec, root, executor, workers, retry_failed, force_new, spec_text, command, progress, scheduler
+        )
 
-    store = ResultStore(out)
+
+def check_sweep_folder(root: Path) -> None:
+    """Refuse a folder that holds something other than a sweep (a sweep never writes into it)."""
+    if root.exists() and not root.is_dir():
+        raise SpecError(f"--out {str(root)!r} exists and is not a folder")
+    if root.is_dir() and not (root / "manifest.json").exists():
+        starting = {LOCK_NAME, "records", "timeseries", "spec.toml", "design.json"}  # a sweep being created
+        others = sorted(p.name for p in root.iterdir() if p.name not in starting and not p.name.startswith(".tmp-"))
+        if others:
+            raise SpecError(
+                f"--out {str(root)!r} exists and is not a sweep folder (it holds {', '.join(others[:3])}"
+                f"{', ...' if len(others) > 3 else ''}); choose another --out"
+            )
+
+
+def _run_locked(spec, root, executor, workers, retry_failed, force_new, spec_text, command, progress, scheduler):
+    store = ResultStore(root, spec.hash)
     tasks, design = plan(spec)
     if store.exists():
-        old = store.manifest().get("spec_hash")
+        try:
+            old = store.manifest().get("spec_hash")
+        except (OSError, ValueError):
+            old = None
+            if not force_new:
+                raise SpecError(
+                    f"{root}/manifest.json is unreadable (truncated or corrupt): use --force-new to start afresh"
+                ) from None
         if old != spec.hash and not force_new:
             raise SpecError(
-                f"{out} holds results of a different spec (hash {old}, this spec {spec.hash}); "
+                f"{root} holds results of a different spec (hash {old}, this spec {spec.hash}); "
                 "use a new --out folder, or --force-new to discard them"
             )
         if force_new:
@@ -156,9 +202,11 @@ def run_sweep(
             spec_text,
             design,
         )
-    store.remove_temporary()
-    finished = store.finished()
+    store.remove_temporary()  # safe: we hold the lock, so no other writer's temporary files exist
+    health = store.health()
+    finished = health.finished
     todo = [t for t in tasks if t.run_id not in finished or (retry_failed and finished[t.run_id] == "failed")]
+    rerun = {t.run_id: health.damaged_runs[t.run_id] for t in todo if t.run_id in health.damaged_runs}
     base = spec.base_scenario().to_dict()
     start = time.perf_counter()
     bar = _progress(len(tasks), len(tasks) - len(todo), progress)
@@ -191,7 +239,7 @@ def run_sweep(
             bar.close()
     store.consolidate()
     store.update_manifest(finished_utc=_now(), command_line=command, executor=scheduler)
-    return SweepReport(len(tasks), len(tasks) - len(todo), done, failed, time.perf_counter() - start)
+    return SweepReport(len(tasks), len(tasks) - len(todo), done, failed, time.perf_counter() - start, rerun)
 
 
 def _progress(total: int, initial: int, enabled: bool):

@@ -7,37 +7,26 @@
     <out>/timeseries/part-<run_id>.parquet   one part per successful run: run_id, month, metrics
     <out>/runs.parquet           all records as one table, rewritten when a sweep ends
 
-Every file is written to a temporary name and renamed, so a reader (or a resumed sweep) never
-sees a half-written file; a run counts as finished only once its record exists, and its
-record is written after its timeseries part.
+Every file is written to a temporary name and renamed (with the umask's permissions), so a
+reader (or a resumed sweep) never sees a half-written file. A run's part is written before its
+record, and the record holds the part's SHA-256, its size and the spec hash; a run counts as
+finished only when :mod:`market_sim.sweep.integrity` verifies both. Writers hold the folder's
+lock (:mod:`market_sim.sweep.lock`).
 """
 
 from __future__ import annotations
 
+import io
 import json
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-RECORDS, PARTS = "records", "timeseries"
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+from market_sim.files import atomic_write_bytes, dir_mode
+from market_sim.sweep import integrity
+from market_sim.sweep.integrity import PARTS, RECORDS, part_path, record_path, seal, sha256_bytes
 
 
 def atomic_write_json(path: Path, obj) -> None:
@@ -47,15 +36,17 @@ def atomic_write_json(path: Path, obj) -> None:
 class ResultStore:
     """Reads and writes one sweep's folder."""
 
-    def __init__(self, root: str | Path):
+    def __init__(self, root: str | Path, spec_hash: str | None = None):
         self.root = Path(root)
+        self.spec_hash = spec_hash
 
     def create(self, manifest: dict, spec_text: str, design: dict) -> None:
-        (self.root / RECORDS).mkdir(parents=True, exist_ok=True)
-        (self.root / PARTS).mkdir(exist_ok=True)
+        for sub in (RECORDS, PARTS):
+            (self.root / sub).mkdir(mode=dir_mode(), parents=True, exist_ok=True)
         atomic_write_bytes(self.root / "spec.toml", spec_text.encode())
-        atomic_write_json(self.root / "design.json", design)
-        atomic_write_json(self.root / "manifest.json", manifest)
+        blob = json.dumps(design, indent=2, default=str).encode()
+        atomic_write_bytes(self.root / "design.json", blob)
+        atomic_write_json(self.root / "manifest.json", {**manifest, "design_sha256": sha256_bytes(blob)})
 
     def exists(self) -> bool:
         return (self.root / "manifest.json").exists()
@@ -78,43 +69,46 @@ class ResultStore:
         for path in self.root.rglob(".tmp-*"):
             path.unlink(missing_ok=True)
 
+    def health(self) -> integrity.Health:
+        """Verify every record and part (checksums, spec hash)."""
+        return integrity.check(self.root, self.spec_hash)
+
     def finished(self) -> dict[int, str]:
-        """run_id -> status of every run with a record."""
-        out = {}
-        for path in (self.root / RECORDS).glob("*.json"):
-            rec = json.loads(path.read_text(encoding="utf-8"))
-            out[int(rec["run_id"])] = rec["status"]
-        return out
+        """run_id -> status of every run whose record and part verify (see :mod:`integrity`)."""
+        return self.health().finished
 
     def write_run(self, record: dict, timeseries: pd.DataFrame | None) -> None:
-        """Write a finished run: its timeseries part first, then its record."""
+        """Write a finished run: its timeseries part first, then its record (with the part's checksum)."""
         run_id = int(record["run_id"])
+        record = {**record, "spec_hash": self.spec_hash}
         if timeseries is not None:
-            fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=self.root / PARTS)
-            os.close(fd)
-            try:
-                timeseries.to_parquet(tmp, index=False)
-                os.replace(tmp, self.root / PARTS / f"part-{run_id:07d}.parquet")
-            except BaseException:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-                raise
-        atomic_write_json(self.root / RECORDS / f"{run_id:07d}.json", record)
+            buf = io.BytesIO()
+            timeseries.to_parquet(buf, index=False)
+            data = buf.getvalue()
+            atomic_write_bytes(part_path(self.root, run_id), data)
+            record.update(part_sha256=sha256_bytes(data), part_bytes=len(data))
+        atomic_write_json(record_path(self.root, run_id), seal(record))
 
-    def runs(self) -> pd.DataFrame:
-        records = [json.loads(p.read_text(encoding="utf-8")) for p in sorted((self.root / RECORDS).glob("*.json"))]
+    def runs(self, health: integrity.Health | None = None) -> pd.DataFrame:
+        """One row per run with a record; runs that fail verification get status ``"damaged"``."""
+        health = health or self.health()
+        damaged = [  # with the record's arm, point and seed when only the part is damaged
+            {**health.records.get(r, {"run_id": r}), "status": "damaged", "error": why}
+            for r, why in health.damaged_runs.items()
+        ]
+        records = [health.records[r] for r in sorted(health.records) if r not in health.damaged_runs] + damaged
         if not records:
             return pd.DataFrame(columns=["run_id", "arm", "point", "replicate", "seed", "status"])
-        flat = [{**{k: v for k, v in r.items() if k != "parameters"}, **r.get("parameters", {})} for r in records]
+        hidden = ("parameters", "part_sha256", "part_bytes", "record_sha256", "spec_hash")
+        flat = [{**{k: v for k, v in r.items() if k not in hidden}, **r.get("parameters", {})} for r in records]
         return pd.DataFrame(flat).sort_values("run_id").reset_index(drop=True)
 
     def consolidate(self) -> pd.DataFrame:
         """Write runs.parquet from the records; returns it."""
         runs = self.runs()
-        fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".parquet", dir=self.root)
-        os.close(fd)
-        runs.to_parquet(tmp, index=False)
-        os.replace(tmp, self.root / "runs.parquet")
+        buf = io.BytesIO()
+        runs.to_parquet(buf, index=False)
+        atomic_write_bytes(self.root / "runs.parquet", buf.getvalue())
         return runs
 
     def timeseries(self, columns: list[str] | None = None, run_ids=None) -> pd.DataFrame:
@@ -141,6 +135,7 @@ class SweepResult:
     design: dict
     runs: pd.DataFrame
     _store: ResultStore
+    health: integrity.Health | None = None
 
     def timeseries(self, metrics: list[str] | None = None) -> pd.DataFrame:
         """One row per successful run x month: run_id, month, date and the metrics (all by default)."""
@@ -157,5 +152,11 @@ def load_sweep(path: str | Path) -> SweepResult:
     store = ResultStore(path)
     if not store.exists():
         raise FileNotFoundError(f"{path} holds no sweep (no manifest.json)")
-    design = json.loads((store.root / "design.json").read_text(encoding="utf-8"))
-    return SweepResult(store.root, store.manifest(), design, store.runs(), store)
+    try:
+        manifest = store.manifest()
+        design = json.loads((store.root / "design.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: manifest.json or design.json is unreadable ({exc})") from None
+    store.spec_hash = manifest.get("spec_hash")
+    health = store.health()
+    return SweepResult(store.root, manifest, design, store.runs(health), store, health)

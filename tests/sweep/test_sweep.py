@@ -101,7 +101,7 @@ def test_sampled_designs_have_the_right_size_and_stay_in_bounds(design, samples,
         ({"parameters": {"hosts.markup": "high"}}, "non-empty list"),
         ({"sweep": {"design": "random"}}, "grid, lhs, sobol, morris"),
         (
-            {"sweep": {"design": "lhs"}, "parameters": {"vendors.meta.openness": ["always_open", "always_closed"]}},
+            {"sweep": {"design": "lhs"}, "parameters": {"vendors.openai.openness": ["always_open", "always_closed"]}},
             "categorical",
         ),
         ({"sweep": {"design": "sobol", "samples": 6}, "parameters": {"hosts.markup": [0.1, 0.2]}}, "power of 2"),
@@ -341,9 +341,11 @@ def test_spec_plugins_are_loaded_in_worker_processes(tmp_path):
     )
     raw = spec_dict(plugins=["mine.py"])
     raw["arms"]["closed"]["vendors.openai.pricing"] = "test_double_cost"
-    spec = SweepSpec.from_dict(raw, base_dir=tmp_path)
+    with pytest.raises(SpecError, match="--allow-plugins"):
+        SweepSpec.from_dict(raw, base_dir=tmp_path)  # a plugin is code: never imported unasked
+    spec = SweepSpec.from_dict(raw, base_dir=tmp_path, allow_plugins=True)
     with open_executor(workers=2) as ex:  # spawned workers know nothing of the test module
         report = sweep_into(tmp_path / "p", spec, ex.executor, workers=2)
     assert report.failed == 0
     with pytest.raises(SpecError, match="sweep.plugins"):
-        SweepSpec.from_dict(spec_dict(plugins=["missing.py"]), base_dir=tmp_path)
+        SweepSpec.from_dict(spec_dict(plugins=["missing.py"]), base_dir=tmp_path, allow_plugins=True)
