@@ -130,6 +130,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser(
+        "dashboard",
+        help="serve the interactive dashboard on a local web page",
+        description="Serve a web page (Solara) to set vendor strategies and market parameters, run and watch "
+        "the market month by month, compare two arms over the same seeds, browse sweep folders and download "
+        "runs. Binds to 127.0.0.1 unless --host says otherwise; prints the address.",
+    )
+    p.add_argument("--port", type=int, default=8765, help="TCP port (default: 8765)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    p.set_defaults(func=cmd_dashboard)
+
+    p = sub.add_parser(
         "strategies",
         help="list the registered strategies and their parameters",
         description="List every strategy slot, the strategies registered for it and their parameters.",
@@ -309,6 +320,16 @@ def cmd_validate(args) -> int:
     table = run_validation(report=args.report, figures_dir=args.figures, seeds=args.seeds)
     print(table.to_string(index=False))
     print(f"\nwrote {args.report}")
+    return 0
+
+
+def cmd_dashboard(args) -> int:
+    from market_sim.dashboard import serve
+    from market_sim.errors import UserError
+
+    if not 1 <= args.port <= 65535:
+        raise UserError(f"--port {args.port} is not allowed: expected an integer in [1, 65535]")
+    serve(args.port, args.host)
     return 0
 
 

@@ -11,8 +11,11 @@ import matplotlib
 matplotlib.use("Agg", force=False)
 import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+
+from market_sim.labels import label, money_scale, parts  # noqa: E402
 
 OPEN_STYLE = {"linestyle": "-", "linewidth": 2.0}
 CLOSED_STYLE = {"linestyle": "--", "linewidth": 2.0}
@@ -26,7 +29,10 @@ STYLE_BY_OPENNESS = {
 
 
 def _dates(ts: pd.DataFrame) -> pd.DatetimeIndex:
-    return pd.PeriodIndex(ts["date"], freq="M").to_timestamp()
+    dates = ts["date"]
+    if isinstance(dates.dtype, pd.PeriodDtype):
+        return pd.PeriodIndex(dates).to_timestamp()
+    return pd.PeriodIndex(dates.astype(str), freq="M").to_timestamp()
 
 
 def _format_time_axis(ax) -> None:
@@ -64,6 +70,77 @@ def plot_prices(ts: pd.DataFrame, title: str = "") -> Figure:
     ax.set_yscale("log")
     ax.set_ylabel("USD per million tokens (log scale)")
     ax.set_title(title or "Prices")
+    _format_time_axis(ax)
+    ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def mark_projection(ax, start: str | None) -> None:
+    """A vertical line and label where calibration ends and projection begins (``start`` = YYYY-MM)."""
+    if not start:
+        return
+    x = pd.Period(start, freq="M").to_timestamp()
+    ax.axvline(x, color="grey", linewidth=1.0, linestyle=":")
+    ax.annotate(
+        "projection →",
+        (x, 1.0),
+        xycoords=("data", "axes fraction"),
+        xytext=(4, -12),
+        textcoords="offset points",
+        fontsize=8,
+        color="grey",
+    )
+
+
+def plot_lines(ts: pd.DataFrame, columns: dict[str, str], title: str, log: bool = False) -> Figure:
+    """Several metrics of one run over time; ``columns`` maps a column to its legend entry.
+
+    The y label comes from :mod:`market_sim.labels` (unit of the first column); money is scaled
+    to k/M/bn so the axis carries no offset.
+    """
+    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    ax = fig.add_subplot()
+    x = _dates(ts)
+    present = [c for c in columns if c in ts.columns]
+    scale = max((money_scale(c, ts[c]) for c in present), default=1.0)
+    for i, col in enumerate(present):
+        ax.plot(x, ts[col] / scale, color=f"C{i % 10}", linewidth=2.0, label=columns[col])
+    unit = label(present[0], scale=scale).rsplit("(", 1)[-1].rstrip(")") if present else ""
+    ax.set_ylabel(unit if len(present) > 1 else label(present[0], scale=scale) if present else "")
+    if log:
+        ax.set_yscale("log")
+    ax.set_title(title)
+    _format_time_axis(ax)
+    ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def plot_bands(
+    runs: dict[str, list[pd.DataFrame]],
+    metric: str,
+    title: str = "",
+    vendor_names: dict[str, str] | None = None,
+    confidence: float = 0.95,
+) -> Figure:
+    """Mean of ``metric`` over seeds with a Student-t band, one line per arm (same seeds per arm)."""
+    from scipy import stats
+
+    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    ax = fig.add_subplot()
+    values = [ts[metric] for group in runs.values() for ts in group if metric in ts]
+    scale = money_scale(metric, pd.concat(values)) if values else 1.0
+    for i, (arm, group) in enumerate(runs.items()):
+        frame = pd.concat([ts[metric].reset_index(drop=True) for ts in group], axis=1) / scale
+        mean = frame.mean(axis=1)
+        x = _dates(group[0])
+        n = frame.shape[1]
+        ax.plot(x, mean, color=f"C{i % 10}", linewidth=2.0, label=f"{arm} (n={n} seeds)")
+        if n >= 2:
+            half = stats.t.ppf(0.5 + confidence / 2, n - 1) * frame.std(axis=1, ddof=1) / np.sqrt(n)
+            ax.fill_between(x, mean - half, mean + half, color=f"C{i % 10}", alpha=0.2, linewidth=0)
+    ax.set_ylabel(label(metric, vendor_names, scale=scale))
+    name = parts(metric, vendor_names)[0]
+    ax.set_title(title or f"{name}: mean over seeds, {confidence:.0%} CI band")
     _format_time_axis(ax)
     ax.legend(fontsize=8, frameon=False)
     return fig
