@@ -115,7 +115,9 @@ def Sidebar():
     scenario = shown_scenario()
     _, error = current()
     solara.Markdown("#### Seed and market")
-    solara.InputText("seed", value=seed_text, message="the run's random seed, an integer >= 0")
+    solara.InputText(
+        "seed", value=seed_text, message="the run's random seed, an integer >= 0", classes=["ms-field-seed"]
+    )
     for key in lg.MARKET_KEYS:
         Field(key, label(key), lg.field_for(key), scenario.get(key))
     solara.Markdown("#### Vendor strategies")
@@ -155,6 +157,7 @@ def start_run() -> None:
     if scenario is None:
         progress.set(error)
         return
+    progress.set(f"starting: {scenario.months} months, seed {seed[0]}")
     run_task(scenario, seed[0])
 
 
@@ -279,7 +282,7 @@ def CompareTab():
                     f"arm {slot} overrides", value=lines, rows=2, on_value=lambda v, s=slot: set_arm(s, 1, v)
                 )
     with solara.Row():
-        solara.InputText("seeds", value=arm_seeds, message="e.g. 1-5 or 1, 2, 3")
+        solara.InputText("seeds", value=arm_seeds, message="e.g. 1-5 or 1, 2, 3", classes=["ms-field-seeds"])
         metrics = [*lg.HEADLINE, *[f"share_{v}" for v in VENDOR_IDS], *[f"profit_{v}" for v in VENDOR_IDS]]
         solara.Select("metric", values=metrics, value=arm_metric)
         solara.Button("Run arms", on_click=start_arms, disabled=arms_task.pending, color="primary")
