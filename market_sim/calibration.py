@@ -201,7 +201,7 @@ def yearly_medians(ts: pd.DataFrame, column: str, start: str, end: str) -> dict[
     """Median of ``column`` in each calendar year of the window."""
     w = window(ts, start, end)
     out = {}
-    for year, grp in w.groupby(w["date"].str[:4]):
+    for year, grp in w.groupby(w["date"].astype(str).str[:4]):
         x = grp[column].to_numpy(float)
         x = x[np.isfinite(x)]
         out[year] = float(np.median(x)) if x.size else math.nan

@@ -58,7 +58,7 @@ def plot_over_time(
     groups = stats.groupby(by, sort=True, dropna=False) if by else [((), stats)]
     for i, (key, group) in enumerate(groups):
         color = f"C{i % 10}"
-        x = pd.to_datetime(group["date"], format="%Y-%m") if has_dates else group["month"]
+        x = pd.to_datetime(group["date"].astype(str), format="%Y-%m") if has_dates else group["month"]
         label = _group_label(by, key) if by else metric
         ax.plot(x, group["mean"], color=color, linewidth=2.0, label=f"{label} (n={int(group['n'].max())})")
         ax.fill_between(x, group["ci_low"], group["ci_high"], color=color, alpha=0.2, linewidth=0)
