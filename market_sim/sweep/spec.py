@@ -17,6 +17,9 @@
     [arms]                        # optional paired arms, run with the same seeds (common random numbers)
     open = { "vendors.meta.openness" = "always_open" }
 
+    [fixed]                       # optional: dotted overrides applied to every run
+    "researchers.count" = 500
+
 The model never knows it is in a sweep: a run is a scenario with dotted overrides and a seed.
 """
 
@@ -36,7 +39,7 @@ from market_sim.scenario import Scenario
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 SWEEP_KEYS = ("name", "scenario", "months", "replicates", "seed", "design", "samples", "metrics", "plugins")
-SECTIONS = ("sweep", "parameters", "arms")
+SECTIONS = ("sweep", "parameters", "arms", "fixed")
 
 
 @dataclass(frozen=True)
@@ -143,16 +146,25 @@ class SweepSpec:
         return spec
 
     def base_scenario(self) -> Scenario:
-        """The scenario every run starts from (with the spec's months)."""
+        """The scenario every run starts from (with the spec's months and [fixed] overrides)."""
         try:
             if self.scenario == "default":
                 base = Scenario.default()
             else:
                 path = Path(self.scenario)
                 base = Scenario.load(path if path.is_absolute() else self.base_dir / path)
-            return base.with_overrides({"run.months": self.months}) if self.months else base
+            base = base.with_overrides({"run.months": self.months}) if self.months else base
         except ScenarioError as exc:
             raise SpecError(f"sweep.scenario: {exc}") from None
+        fixed = self.raw.get("fixed", {})
+        if not isinstance(fixed, dict):
+            raise SpecError(
+                f"[fixed] = {fixed!r} is not allowed: expected a table of dotted overrides (developers.count = 5000)"
+            )
+        try:
+            return base.with_overrides(fixed) if fixed else base
+        except ScenarioError as exc:
+            raise SpecError(f"fixed: {exc}") from None
 
     @property
     def hash(self) -> str:
