@@ -36,6 +36,7 @@ import pandas as pd
 
 from market_sim.market.innovation import training_cost
 from market_sim.market.options import N_SIZES, SELF
+from market_sim.plots import save_figure
 from market_sim.scenario import Scenario
 
 SEED_ROOT = 2023  # numpy.random.SeedSequence(SEED_ROOT).spawn(seeds): the calibration seeds
@@ -1182,7 +1183,7 @@ def plot_trajectories(runs: Sequence[pd.DataFrame], path: Path | None = None):
     if path is not None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=100)
+        save_figure(fig, path, dpi=100)
         plt.close(fig)
         return path
     return fig

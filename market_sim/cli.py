@@ -69,8 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
         "(arms, common random numbers), indices.csv/png (sobol, morris) and figures/ next to a sweep's results.",
     )
     p.add_argument("dir", type=Path, help="a sweep's result folder")
-    p.add_argument("--metrics", nargs="+", help="metrics to analyse (default: the headline metrics present)")
+    p.add_argument(
+        "--metrics",
+        nargs="+",
+        help="metrics to analyse (default: the spec's metrics, else the headline metrics present); "
+        "tables keep the rows of metrics analysed before",
+    )
     p.add_argument("--window", type=int, default=12, help="final window in months (default: 12)")
+    _format_argument(p)
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser(
@@ -179,6 +185,18 @@ def _report_arguments(p: argparse.ArgumentParser, study: str) -> None:
         type=Path,
         help="folder for the figures (default: 'figures' beside the report, so docs/figures for docs/)",
     )
+    _format_argument(p)
+
+
+def _format_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--format",
+        nargs="+",
+        choices=["png", "svg", "pdf"],
+        default=["png"],
+        metavar="FMT",
+        help="figure formats: png (always written), svg, pdf; e.g. --format svg pdf",
+    )
 
 
 def _figures(args) -> Path:
@@ -272,6 +290,9 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_analyze(args) -> int:
+    from market_sim.plots import set_formats
+
+    set_formats(args.format)
     from market_sim.analysis.report import analyze_sweep
     from market_sim.errors import SpecError
 
@@ -285,6 +306,9 @@ def cmd_analyze(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
+    from market_sim.plots import set_formats
+
+    set_formats(args.format)
     from market_sim.calibration import run_calibration
     from market_sim.errors import SpecError
 
@@ -329,6 +353,9 @@ def cmd_experiment(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
+    from market_sim.plots import set_formats
+
+    set_formats(args.format)
     from market_sim.sensitivity import run_sensitivity
 
     table = run_sensitivity(args.samples, args.workers, args.report, _figures(args), args.out)
@@ -338,6 +365,9 @@ def cmd_sensitivity(args) -> int:
 
 
 def cmd_validate(args) -> int:
+    from market_sim.plots import set_formats
+
+    set_formats(args.format)
     from market_sim.validation_report import run_validation
 
     table = run_validation(report=args.report, figures_dir=_figures(args), seeds=args.seeds)

@@ -21,6 +21,33 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from market_sim.labels import label, money_scale, parts  # noqa: E402
 
+FORMATS = ("png", "svg", "pdf")
+_extra_formats: list[str] = []
+
+
+def set_formats(formats) -> None:
+    """Also write every figure saved with :func:`save_figure` in these formats (besides PNG)."""
+    bad = [f for f in formats or [] if f not in FORMATS]
+    if bad:
+        from market_sim.errors import UserError
+
+        raise UserError(f"--format {bad[0]} is not allowed: expected one of {', '.join(FORMATS)}")
+    _extra_formats[:] = [f for f in formats or [] if f != "png"]
+
+
+def save_figure(fig, path, dpi: int = 100) -> list:
+    """Save ``fig`` at ``path`` (PNG) and, if asked (:func:`set_formats`), as SVG/PDF beside it."""
+    from pathlib import Path
+
+    path = Path(path)
+    written = []
+    for fmt in ("png", *_extra_formats):
+        out = path if fmt == "png" else path.with_suffix(f".{fmt}")
+        fig.savefig(out, dpi=dpi, format=fmt if out.suffix == f".{fmt}" else None)
+        written.append(out)
+    return written
+
+
 OPEN_STYLE = {"linestyle": "-", "linewidth": 2.0}
 CLOSED_STYLE = {"linestyle": "--", "linewidth": 2.0}
 PARTLY_STYLE = {"linestyle": "-.", "linewidth": 2.0}
@@ -147,4 +174,40 @@ def plot_bands(
     ax.set_title(title or f"{name}: mean over seeds, {confidence:.0%} CI band")
     _format_time_axis(ax)
     ax.legend(fontsize=8, frameon=False)
+    return fig
+
+
+def plot_adoption_bands(
+    runs: list[pd.DataFrame],
+    vendors: pd.DataFrame,
+    projection_from: str | None = None,
+    confidence: float = 0.95,
+    title: str = "",
+) -> Figure:
+    """Token share per vendor: mean over seeds with a Student-t band (same scenario, one run per seed).
+
+    ``vendors`` gives names and openness (of one run, e.g. ``RunResult.vendors``); a dotted line
+    marks ``projection_from`` (YYYY-MM), where calibration ends and projection begins.
+    """
+    from scipy import stats
+
+    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    ax = fig.add_subplot()
+    x = _dates(runs[0])
+    n = len(runs)
+    t = stats.t.ppf(0.5 + confidence / 2, n - 1) if n >= 2 else np.nan
+    for i, (vid, row) in enumerate(vendors.iterrows()):
+        frame = pd.concat([ts[f"share_{vid}"].reset_index(drop=True) for ts in runs], axis=1)
+        mean = frame.mean(axis=1)
+        color = f"C{i % 10}"
+        ax.plot(x, mean, color=color, label=f"{row['name']} ({row['openness']})", **STYLE_BY_OPENNESS[row["openness"]])
+        if n >= 2:
+            half = t * frame.std(axis=1, ddof=1) / np.sqrt(n)
+            ax.fill_between(x, (mean - half).clip(0, 1), (mean + half).clip(0, 1), color=color, alpha=0.15, lw=0)
+    mark_projection(ax, projection_from)
+    ax.set_ylabel(label("share_open").replace("open-weight ", ""))
+    ax.set_ylim(0, 1)
+    ax.set_title(title or f"Adoption: token share by vendor, mean of {n} seeds, {confidence:.0%} CI bands")
+    _format_time_axis(ax)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return fig

@@ -52,6 +52,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from scipy.optimize import brentq, root  # noqa: E402
 
 from market_sim.calibration import loglinear_decline_per_year, window  # noqa: E402
+from market_sim.plots import save_figure
 from market_sim.provenance import git_commit  # noqa: E402
 from market_sim.results import run  # noqa: E402
 from market_sim.scenario import Scenario  # noqa: E402
@@ -895,7 +896,7 @@ def plot_convergence(traces: dict, path: Path | None = None) -> Figure:
     if path is not None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=100)
+        save_figure(fig, path, dpi=100)
     return fig
 
 
@@ -982,7 +983,7 @@ def plot_face(face: FaceValidation, path: Path | None = None) -> Figure:
     if path is not None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=100)
+        save_figure(fig, path, dpi=100)
     return fig
 
 

@@ -21,18 +21,10 @@ import numpy as np
 from market_sim.analysis.plots import plot_heatmap, plot_indices, plot_over_time
 from market_sim.analysis.sensitivity import indices_for_sweep
 from market_sim.analysis.summary import arms, paired_differences, summarize
+from market_sim.plots import save_figure
 from market_sim.sweep.store import load_sweep
 
 HEADLINE = ("share_open", "margin_closed", "price_closed", "value_share_applications", "lag_months", "hhi")
-UNITS = {
-    "share_open": "open-weight token share (fraction)",
-    "margin_closed": "closed Lerner index (p - c)/p",
-    "price_closed": "closed API price (USD per Mtok)",
-    "price_open": "open effective cost (USD per Mtok)",
-    "value_share_applications": "developer surplus / application value",
-    "lag_months": "open lag behind closed (months)",
-    "hhi": "HHI of token shares (0..1)",
-}
 MAX_POINTS_AS_GROUPS = 8
 
 
@@ -84,17 +76,16 @@ def analyze_sweep(path: str | Path, metrics: list[str] | None = None, window_mon
         )
         _merge_csv(root / "indices.csv", indices, metrics, window_months)
         fig = plot_indices(indices)
-        fig.savefig(root / "indices.png", dpi=120)
+        save_figure(fig, root / "indices.png", dpi=120)
         written += [root / "indices.csv", root / "indices.png"]
 
     figures = root / "figures"
     figures.mkdir(exist_ok=True)
-    by = "arm" if arm_names else ("point" if runs["point"].nunique() <= MAX_POINTS_AS_GROUPS else None)
+    by = _over_time_groups(runs, arm_names)
     for metric in metrics:
-        if by is not None:
-            fig = plot_over_time(runs, ts, metric, by=by, units=UNITS)
-            fig.savefig(figures / f"over_time_{metric}.png", dpi=120)
-            written.append(figures / f"over_time_{metric}.png")
+        fig = plot_over_time(runs, ts, metric, by=by)
+        save_figure(fig, figures / f"over_time_{metric}.png", dpi=120)
+        written.append(figures / f"over_time_{metric}.png")
     numeric = [p["key"] if isinstance(p, dict) else p for p in _grid_numeric_parameters(design)]
     if design.get("design") == "grid" and len(numeric) >= 2:
         for metric in metrics:
@@ -106,9 +97,8 @@ def analyze_sweep(path: str | Path, metrics: list[str] | None = None, window_mon
                 numeric[1],
                 window_months,
                 arm=arm_names[0] if arm_names else None,
-                units=UNITS,
             )
-            fig.savefig(figures / f"heatmap_{metric}.png", dpi=120)
+            save_figure(fig, figures / f"heatmap_{metric}.png", dpi=120)
             written.append(figures / f"heatmap_{metric}.png")
     return written
 
@@ -130,6 +120,13 @@ def _merge(path: Path, table, metrics: list[str], window_months: int):
 def _merge_csv(path: Path, table, metrics: list[str], window_months: int) -> Path:
     _merge(path, table, metrics, window_months).to_csv(path, index=False)
     return path
+
+
+def _over_time_groups(runs, arm_names: list[str]) -> list[str]:
+    """One band per design point and arm when they are few; else per arm (the legend says it pools points)."""
+    n_points = runs["point"].nunique()
+    per_point = 1 < n_points and n_points * max(1, len(arm_names)) <= MAX_POINTS_AS_GROUPS
+    return (["point"] if per_point else []) + (["arm"] if arm_names else [])
 
 
 def _grid_numeric_parameters(design: dict) -> list[str]:
