@@ -13,7 +13,7 @@ from pathlib import Path
 
 from market_sim import Scenario, run
 from market_sim.calibration import HISTORY
-from market_sim.plots import plot_adoption_bands, save_figure, set_formats
+from market_sim.plots import figure_formats, plot_adoption_bands, save_figure
 
 OUT = Path(__file__).resolve().parent / "figures" / "adoption.png"
 
@@ -23,13 +23,13 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=10)
     parser.add_argument("--format", nargs="+", choices=["png", "svg", "pdf"], default=["png"])
     args = parser.parse_args()
-    set_formats(args.format)
     results = [run(Scenario.default(), seed=s) for s in range(1, args.seeds + 1)]
     month = HISTORY[1]
     projection = f"{int(month[:4]) + (month[5:] == '12')}-{int(month[5:]) % 12 + 1:02d}"
     fig = plot_adoption_bands([r.timeseries for r in results], results[0].vendors, projection_from=projection)
-    for path in save_figure(fig, OUT, dpi=150):
-        print(f"wrote {path}")
+    with figure_formats(args.format):
+        for path in save_figure(fig, OUT, dpi=150):
+            print(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -290,9 +290,6 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_analyze(args) -> int:
-    from market_sim.plots import set_formats
-
-    set_formats(args.format)
     from market_sim.analysis.report import analyze_sweep
     from market_sim.errors import SpecError
 
@@ -306,9 +303,6 @@ def cmd_analyze(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    from market_sim.plots import set_formats
-
-    set_formats(args.format)
     from market_sim.calibration import run_calibration
     from market_sim.errors import SpecError
 
@@ -353,9 +347,6 @@ def cmd_experiment(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
-    from market_sim.plots import set_formats
-
-    set_formats(args.format)
     from market_sim.sensitivity import run_sensitivity
 
     table = run_sensitivity(args.samples, args.workers, args.report, _figures(args), args.out)
@@ -365,9 +356,6 @@ def cmd_sensitivity(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from market_sim.plots import set_formats
-
-    set_formats(args.format)
     from market_sim.validation_report import run_validation
 
     table = run_validation(report=args.report, figures_dir=_figures(args), seeds=args.seeds)
@@ -413,7 +401,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.command_line = ["market-sim", *argv]
     try:
-        return args.func(args)
+        from market_sim.plots import figure_formats
+
+        with figure_formats(getattr(args, "format", None)):
+            return args.func(args)
     except UserError as exc:
         print(f"market-sim: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 import matplotlib
 
@@ -22,26 +24,31 @@ from matplotlib.figure import Figure  # noqa: E402
 from market_sim.labels import label, money_scale, parts  # noqa: E402
 
 FORMATS = ("png", "svg", "pdf")
-_extra_formats: list[str] = []
+_EXTRA_FORMATS: ContextVar[tuple[str, ...]] = ContextVar("extra_figure_formats", default=())
 
 
-def set_formats(formats) -> None:
-    """Also write every figure saved with :func:`save_figure` in these formats (besides PNG)."""
+@contextmanager
+def figure_formats(formats):
+    """Within the block, :func:`save_figure` also writes each figure in these formats (PNG always)."""
     bad = [f for f in formats or [] if f not in FORMATS]
     if bad:
         from market_sim.errors import UserError
 
         raise UserError(f"--format {bad[0]} is not allowed: expected one of {', '.join(FORMATS)}")
-    _extra_formats[:] = [f for f in formats or [] if f != "png"]
+    token = _EXTRA_FORMATS.set(tuple(f for f in formats or [] if f != "png"))
+    try:
+        yield
+    finally:
+        _EXTRA_FORMATS.reset(token)
 
 
 def save_figure(fig, path, dpi: int = 100) -> list:
-    """Save ``fig`` at ``path`` (PNG) and, if asked (:func:`set_formats`), as SVG/PDF beside it."""
+    """Save ``fig`` at ``path`` (PNG) and, inside :func:`figure_formats`, as SVG/PDF beside it."""
     from pathlib import Path
 
     path = Path(path)
     written = []
-    for fmt in ("png", *_extra_formats):
+    for fmt in ("png", *_EXTRA_FORMATS.get()):
         out = path if fmt == "png" else path.with_suffix(f".{fmt}")
         fig.savefig(out, dpi=dpi, format=fmt if out.suffix == f".{fmt}" else None)
         written.append(out)

@@ -91,12 +91,11 @@ def test_figures_in_svg_and_pdf_on_request(tmp_path):
         {"sweep": {"months": 3, "replicates": 2, "metrics": ["share_open"]}, "fixed": {"developers.count": 300}}
     )
     run_sweep(spec, str(tmp_path / "s"), SerialExecutor(), progress=False)
-    try:
-        assert main(["analyze", str(tmp_path / "s"), "--format", "svg", "pdf"]) == 0
-    finally:
-        plots.set_formats([])
+    assert main(["analyze", str(tmp_path / "s"), "--format", "svg", "pdf"]) == 0
     figures = tmp_path / "s" / "figures"
     assert {p.suffix for p in figures.glob("over_time_share_open.*")} == {".png", ".svg", ".pdf"}
     assert (figures / "over_time_share_open.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
     assert (figures / "over_time_share_open.pdf").read_bytes()[:4] == b"%PDF"
     assert np.isfinite(pd.read_csv(tmp_path / "s" / "summary.csv")["mean"]).all()
+    fig = plots.plot_prices(run(months=2).timeseries)
+    assert plots.save_figure(fig, tmp_path / "after.png") == [tmp_path / "after.png"]  # the request ended with it

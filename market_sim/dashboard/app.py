@@ -141,7 +141,7 @@ def run_task(scenario: Scenario, seed: int):
         progress.set(f"month {len(ts)} of {scenario.months}")
 
     live.set((scenario, seed, None))
-    lg.step_run(scenario, seed, show, every=12)
+    lg.step_run(scenario, seed, show, every=max(3, scenario.months // 12))
     progress.set(f"finished: {scenario.months} months, seed {seed}, scenario {scenario.hash}")
 
 
