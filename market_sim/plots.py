@@ -147,6 +147,8 @@ def plot_lines(ts: pd.DataFrame, columns: dict[str, str], title: str, log: bool 
     ax.set_ylabel(unit if len(present) > 1 else label(present[0], scale=scale) if present else "")
     if log:
         ax.set_yscale("log")
+    elif present and all(parts(c)[1] == "fraction" for c in present):
+        ax.set_ylim(0, 1)  # shares and margins on their whole range
     ax.set_title(title)
     _format_time_axis(ax)
     ax.legend(fontsize=8, frameon=False)

@@ -3,8 +3,9 @@
 Starts ``market-sim dashboard`` on a free loopback port, sets a small market, changes Meta's
 openness strategy, runs, and checks that the plots change and the numbers shown equal ``run()``'s
 for the same scenario and seed; bad input shows the CLI's message; two arms run over the same
-seeds. Screenshots go to docs/figures/dashboard_*.png. Without Chromium (or Playwright) the test
-skips, unless MARKET_SIM_REQUIRE_BROWSER=1 (set by .ci/run), where it fails.
+seeds. Screenshots go to the test's temporary folder, and with MARKET_SIM_UPDATE_DOCS=1 to
+docs/figures/dashboard_*.png. Without Chromium (or Playwright) the test skips, unless
+MARKET_SIM_REQUIRE_BROWSER=1 (set by .ci/run), where it fails.
 """
 
 from __future__ import annotations
@@ -139,10 +140,17 @@ def _run(page, scenario: Scenario) -> dict[str, float]:
 
 
 def _image(page, name: str) -> str:
-    return page.locator(f".ms-figure-{name} img").get_attribute("src")
+    return page.locator(f"img.ms-figure-{name}").get_attribute("src")
 
 
-def test_dashboard_in_chromium(page, capsys):
+def _screenshot(page, name: str, tmp_path: Path) -> None:
+    folder = ROOT / "docs" / "figures" if os.environ.get("MARKET_SIM_UPDATE_DOCS") == "1" else tmp_path
+    page.evaluate("document.querySelectorAll('.v-navigation-drawer__content').forEach(e => e.scrollTop = 0)")
+    page.screenshot(path=str(folder / f"dashboard_{name}.png"))
+    assert (folder / f"dashboard_{name}.png").stat().st_size > 50_000
+
+
+def test_dashboard_in_chromium(page, capsys, tmp_path):
     from playwright.sync_api import expect
 
     # bad input: the CLI's message, naming key, value and what is allowed
@@ -163,7 +171,7 @@ def test_dashboard_in_chromium(page, capsys):
     adoption_before = _image(page, "adoption")
     _choose(page, "openness", "always_closed")  # Meta, the first vendor, keeps its weights closed
     after = _run(page, closed)
-    page.screenshot(path=str(ROOT / "docs" / "figures" / "dashboard_run.png"), full_page=False)
+    _screenshot(page, "run", tmp_path)
 
     assert _image(page, "adoption") != adoption_before, "the adoption plot did not change"
     last = run(closed, seed=SEED).timeseries.iloc[-1]
@@ -175,5 +183,19 @@ def test_dashboard_in_chromium(page, capsys):
     page.get_by_role("tab", name="Compare arms and seeds").click()
     _type(page, "seeds", "1-2")
     page.get_by_role("button", name="Run arms").click()
-    page.locator(".ms-figure-arms img").wait_for()
-    page.screenshot(path=str(ROOT / "docs" / "figures" / "dashboard_arms.png"), full_page=False)
+    page.locator("img.ms-figure-arms").wait_for()
+    page.locator(".ms-arm-table").wait_for()
+    _screenshot(page, "arms", tmp_path)
+
+    # a finished sweep folder: its runs and summary; a run folder is named as such
+    from market_sim.cli import main as cli
+
+    spec = tmp_path / "tiny.toml"
+    spec.write_text('[sweep]\nname = "tiny"\nmonths = 2\nreplicates = 2\n[fixed]\n"developers.count" = 300\n')
+    assert cli(["sweep", str(spec), "--out", str(tmp_path / "sweep"), "--workers", "1", "--no-progress"]) == 0
+    assert cli(["analyze", str(tmp_path / "sweep")]) == 0
+    page.get_by_role("tab", name="Sweep folder").click()
+    _type(page, "sweep-folder", str(tmp_path / "sweep"))
+    page.get_by_role("button", name="Load sweep").click()
+    expect(page.get_by_text("2 runs (2 ok)")).to_be_visible()
+    expect(page.get_by_text("summary.csv", exact=True)).to_be_visible()

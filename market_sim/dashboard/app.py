@@ -191,10 +191,9 @@ def Figures(scenario: Scenario, ts):
         },
         dependencies=[id(ts), len(ts)],
     )
-    with solara.ColumnsResponsive(12, large=6):
+    with solara.Div(style={"display": "grid", "grid-template-columns": "1fr 1fr", "gap": "8px"}):
         for name, data in figs.items():
-            with solara.Div(classes=[f"ms-figure-{name}"]):
-                solara.Image(data, width="100%")
+            solara.Image(data, width="100%", classes=[f"ms-figure-{name}"])
 
 
 @solara.component
@@ -263,8 +262,7 @@ def ArmFigure(result, metric: str):
     fig = solara.use_memo(
         lambda: lg.png(plots.plot_bands(result.runs, metric, vendor_names=names)), dependencies=[id(result), metric]
     )
-    with solara.Div(classes=["ms-figure-arms"]):
-        solara.Image(fig, width="100%")
+    solara.Image(fig, width="100%", classes=["ms-figure-arms"])
 
 
 @solara.component
@@ -296,13 +294,19 @@ def CompareTab():
     solara.Markdown(
         f"Final month, mean over seeds {result.seeds}; difference = {' minus '.join(reversed(list(result.runs)))}:"
     )
-    solara.DataFrame(table.round(4), items_per_page=15)
+    with solara.Div(classes=["ms-arm-table"]):
+        solara.DataFrame(table.round(4), items_per_page=15)
 
 
 @solara.component
 def SweepTab():
     with solara.Row():
-        solara.InputText("sweep folder", value=sweep_path, message="a folder written by market-sim sweep")
+        solara.InputText(
+            "sweep folder",
+            value=sweep_path,
+            message="a folder written by market-sim sweep",
+            classes=["ms-field-sweep-folder"],
+        )
         solara.Button("Load sweep", on_click=load_sweep_folder)
     if sweep_error.value:
         solara.Error(sweep_error.value)
@@ -310,7 +314,9 @@ def SweepTab():
     if view is None:
         return
     result = view["result"]
-    solara.Markdown(f"**{result.spec.get('sweep', {}).get('name', result.path.name)}**: runs {view['status']}")
+    counts = ", ".join(f"{n} {status}" for status, n in view["status"].items()) or "none finished"
+    name = result.spec.get("sweep", {}).get("name", result.path.name)
+    solara.Markdown(f"**{name}**: {len(result.runs)} runs ({counts}), in `{result.path}`")
     solara.Markdown("```toml\n" + tomli_w.dumps(result.spec) + "\n```")
     for name, table in view["tables"].items():
         solara.Markdown(f"`{name}`")

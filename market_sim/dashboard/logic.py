@@ -251,7 +251,7 @@ def sweep_overview(path: str | Path) -> dict[str, Any]:
 def png(fig: Figure) -> bytes:
     """A figure as PNG bytes; pyplot figures are closed."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=90)
+    fig.savefig(buf, format="png", dpi=90, bbox_inches="tight", pad_inches=0.05)
     plt.close(fig)
     return buf.getvalue()
 
