@@ -20,6 +20,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from market_sim import Scenario, run
@@ -174,11 +175,22 @@ def test_dashboard_in_chromium(page, capsys, tmp_path):
     _screenshot(page, "run", tmp_path)
 
     assert _image(page, "adoption") != adoption_before, "the adoption plot did not change"
-    last = run(closed, seed=SEED).timeseries.iloc[-1]
+    expected = run(closed, seed=SEED).timeseries
+    last = expected.iloc[-1]
     assert set(after) >= {"share_open", "price_closed", "margin_closed", "value_share_applications"}
     for metric, value in after.items():
         assert value == pytest.approx(float(last[metric]), rel=1e-5), metric
     assert after["share_open"] != before["share_open"]
+
+    # the downloads reproduce the run: scenario TOML and Parquet
+    with page.expect_download() as info:
+        page.get_by_role("button", name="scenario TOML").click()
+    info.value.save_as(tmp_path / "scenario.toml")
+    assert Scenario.load(tmp_path / "scenario.toml") == closed
+    with page.expect_download() as info:
+        page.get_by_role("button", name="timeseries (Parquet)").click()
+    info.value.save_as(tmp_path / "run.parquet")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "run.parquet"), expected)
 
     page.get_by_role("tab", name="Compare arms and seeds").click()
     _type(page, "seeds", "1-2")
