@@ -14,6 +14,7 @@ import re
 METRICS: dict[str, tuple[str, str]] = {
     "developers": ("active developers (simulated)", "developers"),
     "developers_adopting": ("developers using a model (simulated)", "developers"),
+    "options_per_adopter": ("options used per adopting developer", "options"),
     "tokens_mtok": ("tokens served", "Mtok/month"),
     "share_open": ("open-weight token share", "fraction"),
     "hhi": ("HHI of vendor token shares", "0-1"),
@@ -84,10 +85,20 @@ MONEY_UNITS = ("USD/month", "USD", "USD/yr")
 _VENDOR_COLUMN = re.compile(r"^(?P<prefix>[a-z]+)_(?P<vid>[a-z][a-z0-9_]*)$")
 
 
+SIZES = ("small", "medium", "large")
+
+
 def parts(name: str, vendor_names: dict[str, str] | None = None) -> tuple[str, str]:
-    """(label, unit) of a metric; per-vendor columns use ``vendor_names[vid]`` or the id."""
+    """(label, unit) of a metric; per-vendor columns use ``vendor_names[vid]`` or the id.
+
+    A known metric with a size-class suffix (``price_closed_small``) is that metric for one size.
+    """
     if name in METRICS:
         return METRICS[name]
+    base, _, size = name.rpartition("_")
+    if size in SIZES and base in METRICS:
+        text, unit = METRICS[base]
+        return f"{text}, {size} models", unit
     m = _VENDOR_COLUMN.match(name)
     if m and m["prefix"] in PER_VENDOR:
         text, unit = PER_VENDOR[m["prefix"]]

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from market_sim.market.options import SELF, VENDOR
+from market_sim.schema import SIZE_NAMES
 
 MATERIAL_SHARE = 0.05  # a vendor "with material share" has at least 5% of tokens (C16)
 
@@ -32,6 +33,16 @@ def weighted_price(payments: np.ndarray, tokens: np.ndarray, mask: np.ndarray) -
     """Volume-weighted price paid, USD per Mtok: payments / tokens over ``mask`` (NaN if none)."""
     t = tokens[mask].sum()
     return float(payments[mask].sum() / t) if t > 0 else float("nan")
+
+
+def options_per_adopter(option: np.ndarray) -> float:
+    """Mean number of distinct options per adopting developer (rows of ``option``, -1 = none;
+    F10 multi-homing); NaN without adopters."""
+    if option.shape[0] == 0:
+        return float("nan")
+    ordered = np.sort(option, axis=1)
+    distinct = (ordered >= 0) & np.concatenate([np.ones((ordered.shape[0], 1), bool), np.diff(ordered, axis=1) != 0], 1)
+    return float(distinct.sum(axis=1).mean())
 
 
 def lag_months(closed_frontier: list[float], open_best: float, growth_before_per_year: float) -> float:
@@ -63,7 +74,9 @@ def collect(model, ledger, flows) -> dict:
     active = dev.entry_month <= t
     row: dict = {"month": t, "date": model.dates[t] if t < len(model.dates) else None}
     row["developers"] = int(active.sum())
-    row["developers_adopting"] = int(((dev.option >= 0) & active).sum())
+    adopting = dev.adopting() & active
+    row["developers_adopting"] = int(adopting.sum())
+    row["options_per_adopter"] = options_per_adopter(dev.option[adopting])
     row["tokens_mtok"] = float(total_tokens)
     row["share_open"] = float(tokens[opts.open].sum() / total_tokens) if total_tokens > 0 else 0.0
 
@@ -97,6 +110,9 @@ def collect(model, ledger, flows) -> dict:
     open_ = opts.available & opts.open
     row["price_closed"] = weighted_price(payments, tokens, closed)
     row["price_open"] = weighted_price(payments, tokens, open_)
+    for k, size in enumerate(SIZE_NAMES):
+        row[f"price_closed_{size}"] = weighted_price(payments, tokens, closed & (opts.size == k))
+        row[f"price_open_{size}"] = weighted_price(payments, tokens, open_ & (opts.size == k))
     ref = model.cfg["market"]["reference_capability"]
     market = opts.available & (opts.mode != SELF) & (opts.kappa >= ref)
     row["price_at_ref"] = float(opts.price[market].min()) if market.any() else float("nan")

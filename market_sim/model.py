@@ -48,7 +48,7 @@ class MarketModel(mesa.Model):
         n_v = len(self.vendors)
         dcfg, rcfg = cfg["developers"], cfg["researchers"]
         awareness0 = np.array([v.cfg["initial_awareness"] for v in self.vendors])
-        self.developers = Developers.sample(dcfg, awareness0, self.rng)
+        self.developers = Developers.sample(dcfg, awareness0, self.rng, len(cfg["tiers"]["volume_shares"]))
         self.developer_weight = dcfg["population_represented"] / dcfg["count"]
         self.demand_order = self.rng.permutation(dcfg["count"])  # pricing's demand sample, see market.pricing
         self.demand_order_entry = self.developers.entry_month[self.demand_order]
@@ -89,6 +89,7 @@ class MarketModel(mesa.Model):
                 self.cfg,
                 environment.volume_factor(self.cfg, self.month),
                 1.0 + self.cfg["lock_in"]["shock_boost"] * self.shock_memory,
+                self.month,
             )
         return self._params
 

@@ -17,6 +17,7 @@ from market_sim.errors import ScenarioError
 
 SIZE_NAMES = ("small", "medium", "large")
 SHOCK_KINDS = ("price_hike", "deprecation", "terms_change")
+PRICE_FORMS = ("linear", "log")
 STRATEGY_SLOTS = ("pricing", "openness", "release", "hiring", "rnd")
 VENDOR_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -41,6 +42,7 @@ class Field:
     length: int | None = None
     default: Any = None
     pattern: re.Pattern | None = None
+    hint: str = " like 2023-01"
 
     def allowed(self) -> str:
         what = {float: "a number", int: "an integer", bool: "true or false", str: "a string"}[self.kind]
@@ -51,7 +53,7 @@ class Field:
             hi = "inf" if self.hi is None else f"{self.hi:g}"
             what += f" in [{lo}, {hi}]"
         if self.pattern is not None:
-            what += " like 2023-01"
+            what += self.hint
         if self.length is not None:
             what = f"a list of {self.length or 'one or more'} values, each {what}"
         return what
@@ -97,7 +99,10 @@ SIZES3 = F(float, 0.0, length=3)
 SCHEMA: dict[str, Any] = {
     "run": {"start": F(str, pattern=MONTH), "months": F(int, 1, 1200)},
     "market": {
-        "capability_saturation": NONNEG,
+        "price_form": F(str, choices=PRICE_FORMS),
+        "nest_correlation": F(float, 0.0, 0.999),
+        "capability_value_per_kappa": F(float, 0.0, 20.0),
+        "capability_saturation": F(float, 0.0, 100.0),
         "reference_capability": F(float, -20.0, 50.0),
         "frontier_growth_before_start_per_year": F(float, 0.01, 10.0),
         "serving_cost_decline_per_year": F(float, 0.0, 0.99),
@@ -111,6 +116,13 @@ SCHEMA: dict[str, Any] = {
         "serving_cost_usd_per_mtok": SIZES3,
         "training_cost_share": SIZES3,
         "selfhost_fixed_usd_per_month": SIZES3,
+        "serving_cost_capability_elasticity": F(float, 0.0, 3.0),
+        "serving_cost_reference_capability": F(float, -20.0, 50.0, length=3),
+    },
+    "tiers": {
+        "volume_shares": F(float, 0.0, 1.0, length=0),
+        "requirement": F(float, -20.0, 50.0, length=0),
+        "requirement_growth_per_year": F(float, 0.0, 5.0),
     },
     "developers": {
         "count": F(int, 1, 100_000_000),
@@ -131,6 +143,8 @@ SCHEMA: dict[str, Any] = {
         "inhouse_alpha": F(float, 0.0),
         "inhouse_beta": F(float, 0.0),
         "lockin_aversion_mean": NONNEG,
+        "lockin_aversion_usd_mean": F(float, 0.0, 1e9),
+        "price_elasticity": F(float, 0.0, 3.0),
         "contribution_propensity_mean": P,
     },
     "awareness": {"p": P, "q": F(float, 0.0, 10.0), "carryover": P},
@@ -141,10 +155,21 @@ SCHEMA: dict[str, Any] = {
         "host_finetune_support": P,
         "integration_selfhost": NONNEG,
         "integration_host": NONNEG,
+        "integration_selfhost_usd_per_month": F(float, 0.0, 1e9),
+        "integration_host_usd_per_month": F(float, 0.0, 1e9),
         "selfhost_overhead_max": NONNEG,
         "privacy_trusts_hosts": F(bool),
     },
-    "switching": {"onboarding": NONNEG, "open_to_open": NONNEG, "closed_exit": NONNEG, "other": NONNEG},
+    "switching": {
+        "onboarding": NONNEG,
+        "open_to_open": NONNEG,
+        "closed_exit": NONNEG,
+        "other": NONNEG,
+        "onboarding_usd": F(float, 0.0, 1e9),
+        "open_to_open_usd": F(float, 0.0, 1e9),
+        "closed_exit_usd": F(float, 0.0, 1e9),
+        "other_usd": F(float, 0.0, 1e9),
+    },
     "lock_in": {"shock_boost": NONNEG, "memory_months": F(float, 0.01)},
     "hosts": {"enabled": F(bool), "markup": NONNEG, "cost_factor": F(float, 0.0)},
     "rnd": {
@@ -198,6 +223,7 @@ VENDOR: dict[str, Field] = {
     "initial_researchers": F(float, 0.0, default=0.0),
     "compute_cost_factor": F(float, 0.0, default=1.0),
     "quality_premium": F(float, default=0.0),
+    "nest_group": F(str, default="", pattern=re.compile(r"[a-z0-9_]*"), hint=" of a-z, 0-9 and _ ('' = none)"),
     "service": F(bool, default=False),
     "mission_fit": F(float, default=0.0),
     "initial_awareness": F(float, 0.0, 1.0, default=0.1),
@@ -254,6 +280,8 @@ def validate(data: dict) -> dict:
             raise ScenarioError(f"missing section [{section}] (expected keys: {', '.join(fields)})")
         out[section] = _check_table(section, given, fields, fill_defaults=False)
 
+    _check_tiers(out["tiers"])
+
     vendors = data.get("vendors")
     if not isinstance(vendors, dict) or not vendors:
         raise ScenarioError("missing section [vendors]: a scenario needs at least one vendor table")
@@ -284,6 +312,17 @@ def validate(data: dict) -> dict:
             raise _bad(f"{key}.vendor", checked["vendor"], "one of " + ", ".join(out["vendors"]))
         out["shocks"].append(checked)
     return out
+
+
+def _check_tiers(tiers: dict) -> None:
+    """Task tiers (docs/ODD.md, demand): one requirement per volume share, shares summing to 1."""
+    shares, req = tiers["volume_shares"], tiers["requirement"]
+    if len(req) != len(shares):
+        raise _bad("tiers.requirement", req, f"a list of {len(shares)} values, one per tier of tiers.volume_shares")
+    if abs(sum(shares) - 1.0) > 1e-6:
+        raise _bad("tiers.volume_shares", shares, "shares in [0, 1] that sum to 1")
+    if len(shares) > 16:
+        raise _bad("tiers.volume_shares", shares, "at most 16 tiers")
 
 
 def _check_table(prefix: str, given: dict, fields: dict[str, Field], fill_defaults: bool) -> dict:

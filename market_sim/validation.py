@@ -23,6 +23,9 @@ def _quiet(months: int, developers: int) -> dict:
     return {
         "run": {"start": "2023-01", "months": months},
         "market": {
+            "price_form": "linear",
+            "nest_correlation": 0.0,
+            "capability_value_per_kappa": 1.0,
             "capability_saturation": 0.0,
             "reference_capability": 0.0,
             "frontier_growth_before_start_per_year": 1.0,
@@ -37,7 +40,10 @@ def _quiet(months: int, developers: int) -> dict:
             "serving_cost_usd_per_mtok": [1.0, 1.0, 1.0],
             "training_cost_share": [0.0, 0.0, 0.0],
             "selfhost_fixed_usd_per_month": [0.0, 0.0, 0.0],
+            "serving_cost_capability_elasticity": 0.0,
+            "serving_cost_reference_capability": [0.0, 0.0, 0.0],
         },
+        "tiers": {"volume_shares": [1.0], "requirement": [0.0], "requirement_growth_per_year": 0.0},
         "developers": {
             "count": developers,
             "population_represented": float(developers),
@@ -57,6 +63,8 @@ def _quiet(months: int, developers: int) -> dict:
             "inhouse_alpha": 1.0,
             "inhouse_beta": 1.0,
             "lockin_aversion_mean": 0.0,
+            "lockin_aversion_usd_mean": 0.0,
+            "price_elasticity": 0.0,
             "contribution_propensity_mean": 0.0,
         },
         "awareness": {"p": 0.0, "q": 0.0, "carryover": 1.0},
@@ -67,10 +75,21 @@ def _quiet(months: int, developers: int) -> dict:
             "host_finetune_support": 1.0,
             "integration_selfhost": 0.0,
             "integration_host": 0.0,
+            "integration_selfhost_usd_per_month": 0.0,
+            "integration_host_usd_per_month": 0.0,
             "selfhost_overhead_max": 0.0,
             "privacy_trusts_hosts": True,
         },
-        "switching": {"onboarding": 0.0, "open_to_open": 0.0, "closed_exit": 0.0, "other": 0.0},
+        "switching": {
+            "onboarding": 0.0,
+            "open_to_open": 0.0,
+            "closed_exit": 0.0,
+            "other": 0.0,
+            "onboarding_usd": 0.0,
+            "open_to_open_usd": 0.0,
+            "closed_exit_usd": 0.0,
+            "other_usd": 0.0,
+        },
         "lock_in": {"shock_boost": 0.0, "memory_months": 12.0},
         "hosts": {"enabled": False, "markup": 0.0, "cost_factor": 1.0},
         "rnd": {
@@ -132,28 +151,95 @@ def _vendor(capability: float, cost_factor: float, openness: str, pricing: dict,
 
 
 def bertrand_case(
-    mean_utility: Sequence[float], cost: Sequence[float], alpha: float, months: int = 60, developers: int = 20_000
+    mean_utility: Sequence[float],
+    cost: Sequence[float],
+    alpha: float,
+    months: int = 60,
+    developers: int = 20_000,
+    price_form: str = "linear",
 ) -> Scenario:
     """Single-product logit oligopoly (MODEL.md limiting case).
 
     Closed vendors ``v0..vK-1``, vendor j with one model of mean utility delta_j and marginal
-    cost c_j (USD per Mtok); developers with ``u_ij = delta_j - alpha p_j + eps_ij`` and an
-    outside option of utility 0; all reconsider every month; ``best_response`` pricing.
-    Prices converge to the Nash prices ``p_j = c_j + 1 / (alpha (1 - s_j))``.
+    cost c_j (USD per Mtok); unit demand; an outside option of utility 0; all developers
+    reconsider every month; ``best_response`` pricing. Nash prices:
 
-    Mapping: linear g, choice_noise 1, volume 1 and theta = 1/alpha give sigma = 1/alpha and
-    u/sigma = kappa - alpha p, so kappa_j = delta_j; serving cost 1 x cost factor c_j.
+    - ``price_form="linear"``: ``u_ij = delta_j - alpha p_j + eps_ij``, ``p_j = c_j + 1 / (alpha (1 - s_j))``.
+      Mapping: linear g, choice_noise 1, volume 1, theta = 1/alpha: sigma = 1/alpha, u/sigma = kappa - alpha p.
+    - ``price_form="log"``: ``u_ij = delta_j - alpha ln p_j + eps_ij``, Lerner
+      ``(p_j - c_j) / p_j = 1 / (alpha (1 - s_j))`` (needs alpha (1 - s_j) > 1). Mapping: choice_noise
+      1/alpha, theta 1, gamma 1/alpha: W/sigma = alpha (ln theta + gamma kappa - ln p) = kappa - alpha ln p.
     """
     if len(mean_utility) != len(cost):
         raise ValueError("mean_utility and cost need one entry per vendor")
     if alpha <= 0:
-        raise ValueError(f"alpha = {alpha!r}: expected a positive number (utility per $/Mtok)")
+        raise ValueError(f"alpha = {alpha!r}: expected a positive number (utility per $/Mtok or per ln $/Mtok)")
+    if price_form not in ("linear", "log"):
+        raise ValueError(f"price_form = {price_form!r}: expected 'linear' or 'log'")
     data = _quiet(months, developers)
-    data["developers"]["value_per_mtok_median"] = 1.0 / alpha
+    if price_form == "log":
+        data["market"].update(price_form="log", capability_value_per_kappa=1.0 / alpha)
+        data["developers"].update(value_per_mtok_median=1.0, choice_noise=1.0 / alpha)
+    else:
+        data["developers"]["value_per_mtok_median"] = 1.0 / alpha
     for j, (delta, c) in enumerate(zip(mean_utility, cost, strict=True)):
         data["vendors"][f"v{j}"] = _vendor(
             delta, c, "always_closed", {"strategy": "best_response"}, {"strategy": "once", "sizes": SIZES_LARGE}
         )
+    return Scenario(data)
+
+
+def nested_case(
+    mean_utility: Sequence[float],
+    cost: Sequence[float],
+    alpha: float,
+    nests: Sequence[int],
+    sigma: float,
+    months: int = 60,
+    developers: int = 20_000,
+) -> Scenario:
+    """Single-product firms in nests (nested logit, Berry 1994; Cardell 1997).
+
+    As :func:`bertrand_case` (linear price), with firm j in nest ``nests[j]`` (vendors sharing a
+    ``nest_group``) and nest parameter ``sigma`` (``market.nest_correlation``). Nash prices:
+    ``p_j = c_j + (1 - sigma) / (alpha (1 - sigma s_(j|g) - (1 - sigma) s_j))``.
+    """
+    if not len(mean_utility) == len(cost) == len(nests):
+        raise ValueError("mean_utility, cost and nests need one entry per vendor")
+    if not 0.0 <= sigma < 1.0:
+        raise ValueError(f"sigma = {sigma!r}: expected a nest parameter in [0, 1)")
+    scenario = bertrand_case(mean_utility, cost, alpha, months, developers).to_dict()
+    scenario["market"]["nest_correlation"] = float(sigma)
+    for j, g in enumerate(nests):
+        scenario["vendors"][f"v{j}"]["nest_group"] = f"n{int(g)}"
+    return Scenario(scenario)
+
+
+def homogeneous_case(
+    vendor_cost: float = 0.5,
+    host_cost: float = 1.0,
+    host_markup: float = 0.2,
+    sigma: float = 0.998,
+    alpha: float = 1.0,
+    months: int = 36,
+    developers: int = 20_000,
+) -> Scenario:
+    """Homogeneous goods (Bertrand): an open vendor ``v0`` sells its own weights as a paid
+    service (``best_response``) while third-party hosts serve the same weights at
+    ``host_cost x (1 + host_markup)``, in one nest with parameter ``sigma`` near 1. Self-hosting
+    is priced out (integration effort 50 kappa-units). With ``vendor_cost`` below the hosts' price
+    the vendor prices within O((1 - sigma) / alpha) of the hosts' price; it cannot charge its
+    own weights' quality twice."""
+    data = _quiet(months, developers)
+    data["developers"]["value_per_mtok_median"] = 1.0 / alpha
+    data["market"]["nest_correlation"] = float(sigma)
+    data["hosts"].update(enabled=True, markup=float(host_markup), cost_factor=float(host_cost))
+    data["penalties"]["integration_selfhost"] = 50.0
+    vendor = _vendor(
+        3.0, vendor_cost, "always_open", {"strategy": "best_response"}, {"strategy": "once", "sizes": SIZES_LARGE}
+    )
+    vendor["service"] = True
+    data["vendors"]["v0"] = vendor
     return Scenario(data)
 
 

@@ -57,6 +57,7 @@ from market_sim.provenance import git_commit  # noqa: E402
 from market_sim.results import run  # noqa: E402
 from market_sim.scenario import Scenario  # noqa: E402
 from market_sim.validation import bass_case, bertrand_case, leader_case  # noqa: E402
+from market_sim.validation_demand import HOMOGENEOUS, LOG_BERTRAND, NESTED, validate_demand  # noqa: E402
 
 TABLE_COLUMNS = [
     "case",
@@ -495,7 +496,8 @@ def limiting_cases(
     rows_b, traces_b = validate_bertrand(bertrand, seed_list)
     rows_s, traces_s = validate_bass(bass, seed_list)
     rows_l, traces_l = validate_leader(leader, seed_list)
-    table = pd.DataFrame(rows_b + rows_s + rows_l, columns=TABLE_COLUMNS)
+    rows_d = validate_demand(seed_list, _row)
+    table = pd.DataFrame(rows_b + rows_d + rows_s + rows_l, columns=TABLE_COLUMNS)
     return table, {"bertrand": traces_b, "bass": traces_s, "leader": traces_l}
 
 
@@ -1113,6 +1115,26 @@ def write_report(
             "",
         ]
 
+    lines += [
+        "### 1.1b Demand of docs/ODD.md 8 q: log price, nests, homogeneous goods",
+        "",
+        '`bertrand_case(δ, c, α, price_form="log")`: as 1.1 with `u_j = δ_j − α ln p_j` and unit demand '
+        "(ε = 0); the analytic answer solves `(p_j − c_j)/p_j = 1/(α (1 − s_j))` for all j at once in ln p "
+        "(scipy `root`): markups proportional to cost. `nested_case(δ, c, α, nests, σ)`: firms in nests "
+        "(vendors sharing a `nest_group`), linear price, nest parameter σ; the answer solves "
+        "`p_j = c_j + (1 − σ)/(α (1 − σ s_(j|g) − (1 − σ) s_j))`. `homogeneous_case`: an open vendor's paid "
+        "service and third-party hosts serving the same weights in one nest (σ = 0.998), the vendor's cost "
+        "below the hosts' price `c_h (1 + markup)`; Bertrand says the vendor prices at the hosts' price "
+        "(within O((1 − σ)/α)), where without hosts it would charge its logit markup. Final-month prices; "
+        "1% relative tolerance (3% for homogeneous goods).",
+        "",
+        *_case_table(table, LOG_BERTRAND),
+        "",
+        *_case_table(table, NESTED),
+        "",
+        *_case_table(table, HOMOGENEOUS),
+        "",
+    ]
     lines += [
         "### 1.2 Bass diffusion",
         "",

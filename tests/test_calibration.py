@@ -16,7 +16,7 @@ import pytest
 
 from market_sim import Scenario
 from market_sim import calibration as cal
-from market_sim.market.demand import value_and_payment
+from market_sim.market.demand import outcome
 from market_sim.market.innovation import training_cost
 from market_sim.market.options import SELF
 from market_sim.model import MarketModel
@@ -160,10 +160,11 @@ def test_summarize_scores_the_median_and_counts_seeds_inside():
 
 def test_every_fact_of_facts_md_is_checked():
     facts = cal.default_facts()
-    assert {f.fact for f in facts} == {f"F{i}" for i in range(1, 11)}
+    assert {f.fact for f in facts} == {f"F{i}" for i in range(1, 12)} | {"M1"}
     assert len({f.id for f in facts}) == len(facts)
     kinds = {f.id: f.kind for f in facts}
-    assert kinds["F7"] == "documentation" and kinds["F10"] == "limitation"
+    assert kinds["F7"] == "documentation" and kinds["F10"] == "target"
+    assert {f.id for f in facts if f.id.startswith("F11")} == {f"F11{c}" for c in "abcde"}
 
 
 def test_seeds_are_drawn_as_the_sweep_engine_draws_them():
@@ -182,14 +183,16 @@ def test_extra_columns_follow_the_models_formulas(small):
     assert ts.drop(columns=[c for c in ts.columns if c.startswith("calib_")]).equals(model.timeseries())
     cfg, opts, dev = model.cfg, model.options, model.developers
     row = ts.iloc[-1]
-    # F8: at-scale self-host cost = value_and_payment's payment without the fixed deployment cost
+    # F8: at-scale self-host cost = demand.outcome's payment per token without the fixed deployment cost
     large_self = np.flatnonzero(opts.available & (opts.mode == SELF) & (opts.size == 2))
     o = large_self[np.argmax(opts.kappa[large_self])]
     capable = np.flatnonzero((dev.entry_month <= 18) & (dev.inhouse >= cal.CAPABLE_INHOUSE))
     params = dataclasses.replace(model.choice_params(), selfhost_fixed=np.zeros(3))
-    _, payment = value_and_payment(dev, capable, opts, params, np.array([[o]]))
-    volume = dev.volume_mtok[capable] * params.volume_factor
-    assert row["calib_selfhost_cost"] == pytest.approx(payment.sum() / volume.sum())
+    paid = used = 0.0
+    for tau in range(dev.tiers):
+        _, payment, x, _ = outcome(dev, capable, tau, opts, params, np.array([[o]]))
+        paid, used = paid + payment.sum(), used + x.sum()
+    assert row["calib_selfhost_cost"] == pytest.approx(paid / used)
     assert row["calib_selfhost_cost_with_fixed"] > row["calib_selfhost_cost"]
     flagship = np.flatnonzero(opts.closed & (opts.size == 2))
     assert opts.price[flagship].min() <= row["calib_frontier_closed_price"] <= opts.price[flagship].max()
@@ -215,18 +218,23 @@ MONTHS = 48  # 2023-01..2026-12: every fact's window
 # the first 4 calibration seeds must stay in: the target, widened a little for the smaller sample.
 REDUCED_BANDS = {
     "F1": (4.0, 50.0),  # target 5-40x per year
-    "F2": (7.0, 1000.0),  # 9-900x per year
     "F3a": (1.5, 15.0),  # 2-14 months
     "F3b": (-math.inf, 0.0),  # shrinking
     "F3c": (0.0, 1.0),  # every year's median within 2-14 months (1 month of slack)
     "F4a": (2.0, 3.0),  # 2-3x per year (deterministic)
     "F4b": (2.5e7, 3.5e8),  # $30M-$300M
     "F5": (0.08, 0.32),  # 0.10-0.30
-    "F6a": (0.27, 0.53),  # 0.30-0.50
     "F6b": (0.14, 0.40),  # 0.17-0.37
     "F6c": (0.08, 0.34),  # 0.11-0.31
     "F6d": (0.5, 1.0),  # ordered in at least half of the seeds
     "F8": (0.30, 0.75),  # 0.35-0.7
+    "F10": (1.1, 3.2),  # 1.2-3 options per adopter
+    "F11a": (2.5, 12.0),  # 3-10 USD/Mtok
+    "F11b": (0.08, 0.7),  # 0.1-0.6
+    "F11c": (0.04, 0.35),  # 0.05-0.3
+    "F11d": (0.25, 1.8),  # 0.3-1.5
+    "F11e": (1.2, 9.0),  # 1.5-8
+    "M1": (0.32, 0.78),  # 0.35-0.75
 }
 
 

@@ -29,6 +29,7 @@ def test_every_metric_of_a_run_has_a_label_with_unit(runs3):
     assert labels.label("profit_meta", names, scale=1e9) == "Meta profit incl. complement (USD bn/month)"
     assert labels.label("vendors.meta.pricing.markup") == "markup over cost (fraction)"
     assert labels.label("a_new_metric") == "a_new_metric"
+    assert labels.label("price_closed_small") == "closed API price, small models (USD/Mtok)"
 
 
 def test_money_is_scaled_not_offset():

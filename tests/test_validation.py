@@ -5,7 +5,7 @@ import pytest
 from scipy.optimize import brentq, root
 
 from market_sim import run
-from market_sim.validation import bass_case, bertrand_case, leader_case
+from market_sim.validation import bass_case, bertrand_case, homogeneous_case, leader_case, nested_case
 
 
 def nash_prices(delta, cost, alpha):
@@ -37,6 +37,87 @@ def test_bertrand_case_ends_at_nash_prices(delta, cost, alpha):
     np.testing.assert_allclose(simulated, nash_prices(delta, cost, alpha), rtol=0.01)
 
 
+def log_nash_prices(delta, cost, alpha):
+    """Log-price logit, u_j = delta_j - alpha ln p_j: (p_j - c_j) / p_j = 1 / (alpha (1 - s_j)), in ln p."""
+    delta, cost = np.asarray(delta, float), np.asarray(cost, float)
+
+    def gap(lp):
+        p = np.exp(lp)
+        e = np.exp(delta - alpha * lp)
+        s = e / (1.0 + e.sum())
+        return (p - cost) / p - 1.0 / (alpha * (1.0 - s))
+
+    sol = root(gap, np.log(2.0 * cost), tol=1e-12)
+    assert sol.success
+    return np.exp(sol.x)
+
+
+@pytest.mark.parametrize(
+    "delta, cost, alpha",
+    [
+        ([1.0, 0.5], [1.0, 2.0], 2.0),
+        ([2.0, 2.0, 2.0], [0.5, 0.5, 0.5], 3.0),
+        ([3.0, 1.0, 0.0, -1.0], [10.0, 2.0, 5.0, 1.0], 1.8),
+        ([4.0], [0.02], 1.5),
+    ],
+)
+def test_log_bertrand_case_ends_at_proportional_nash_markups(delta, cost, alpha):
+    ts = run(bertrand_case(delta, cost, alpha, months=30, developers=2000, price_form="log"), seed=3).timeseries
+    simulated = np.array([ts[f"price_v{j}"].iloc[-1] for j in range(len(delta))])
+    np.testing.assert_allclose(simulated, log_nash_prices(delta, cost, alpha), rtol=0.01)
+    shares = np.array([ts[f"share_v{j}"].iloc[-1] for j in range(len(delta))]) * (1 - 0)  # of inside tokens
+    lerner = (simulated - np.asarray(cost)) / simulated
+    assert (lerner > 0).all() and np.all(np.diff(shares) <= 1) and ts["margin_closed"].iloc[-1] < 1
+
+
+def nested_nash_prices(delta, cost, alpha, nests, sigma):
+    """Nested logit, single-product firms: p_j = c_j + (1 - sigma) / (alpha (1 - sigma s_j|g - (1 - sigma) s_j))."""
+    delta, cost, nests = np.asarray(delta, float), np.asarray(cost, float), np.asarray(nests)
+
+    def shares(p):
+        e = np.exp((delta - alpha * p) / (1 - sigma))
+        D = np.array([e[nests == g].sum() for g in nests])
+        cond = e / D
+        total = 1.0 + sum(e[nests == g].sum() ** (1 - sigma) for g in np.unique(nests))
+        return cond * D ** (1 - sigma) / total, cond
+
+    def gap(p):
+        s, cond = shares(p)
+        return p - cost - (1 - sigma) / (alpha * (1 - sigma * cond - (1 - sigma) * s))
+
+    sol = root(gap, cost + 1.0 / alpha, tol=1e-12)
+    assert sol.success
+    return sol.x
+
+
+@pytest.mark.parametrize(
+    "delta, cost, alpha, nests, sigma",
+    [
+        ([1.0, 0.5, 0.0], [1.0, 2.0, 1.5], 1.0, [0, 0, 1], 0.5),
+        ([2.0, 2.0, 1.0, 1.0], [0.5, 0.5, 0.2, 0.2], 2.0, [0, 0, 1, 1], 0.8),
+        ([1.0, 1.5], [1.0, 1.0], 1.0, [0, 0], 0.0),
+        ([3.0, 2.0, 2.0], [1.0, 0.5, 0.6], 0.7, [0, 1, 1], 0.3),
+    ],
+)
+def test_nested_case_ends_at_nested_logit_nash_prices(delta, cost, alpha, nests, sigma):
+    ts = run(nested_case(delta, cost, alpha, nests, sigma, months=30, developers=2000), seed=3).timeseries
+    simulated = np.array([ts[f"price_v{j}"].iloc[-1] for j in range(len(delta))])
+    np.testing.assert_allclose(simulated, nested_nash_prices(delta, cost, alpha, nests, sigma), rtol=0.01)
+
+
+@pytest.mark.parametrize("host_cost, host_markup", [(1.0, 0.2), (2.0, 0.1), (0.5, 1.0)])
+def test_homogeneous_goods_price_at_the_cheaper_providers_price(host_cost, host_markup):
+    """Bertrand: with the hosts' price above the vendor's cost, the vendor's service on the same
+    weights (nest parameter near 1) prices within a few percent of the hosts' price; without
+    hosts it would price far above it."""
+    hosts_price = host_cost * (1 + host_markup)
+    case = homogeneous_case(vendor_cost=0.4 * host_cost, host_cost=host_cost, host_markup=host_markup, developers=2000)
+    price = run(case, seed=2).timeseries["price_v0"].iloc[-1]
+    assert price == pytest.approx(hosts_price, rel=0.03)
+    alone = run(case.with_overrides({"hosts.enabled": False}), seed=2).timeseries["price_v0"].iloc[-1]
+    assert alone > 1.2 * hosts_price  # the hosts bind: alone the vendor would charge its logit markup
+
+
 def test_bertrand_shares_match_logit_at_nash():
     delta, cost, alpha = [1.5, 0.5], [1.0, 0.5], 1.0
     ts = run(bertrand_case(delta, cost, alpha, months=20, developers=20_000), seed=1).timeseries
@@ -62,9 +143,11 @@ def bass_recursion(p, q, months):
 @pytest.mark.parametrize("p, q", [(0.03, 0.38), (0.01, 0.5), (0.1, 0.0), (0.02, 0.6)])
 def test_bass_case_follows_discrete_bass(p, q):
     months = 36
-    ts = run(bass_case(p, q, developers=20_000, months=months), seed=5).timeseries
-    adopting = (ts["developers_adopting"] / ts["developers"]).to_numpy()
-    assert np.max(np.abs(adopting - bass_recursion(p, q, months))) < 0.02
+    curves = []
+    for seed in (1, 2, 3):  # the mean of three seeds: the first months' noise shifts a single curve in time
+        ts = run(bass_case(p, q, developers=20_000, months=months), seed=seed).timeseries
+        curves.append((ts["developers_adopting"] / ts["developers"]).to_numpy())
+    assert np.max(np.abs(np.mean(curves, axis=0) - bass_recursion(p, q, months))) < 0.02
 
 
 def test_bass_discrete_form_close_to_continuous_for_small_rates():

@@ -3,7 +3,7 @@ exits (C4, C6, C12, C18, C19, C21, C24).
 
 Money flows, USD per month at real-population scale (simulated sums x population weight):
 
-- a developer on option o pays ``cost_io`` (see :mod:`market_sim.market.demand`) to the
+- a developer's tier on option o pays ``x p + fixed`` (see :mod:`market_sim.market.demand`) to the
   vendor (API: revenue_api; paid service on open weights: revenue_service, C12), to a
   third-party host (revenue_host, C19), or to infrastructure when self-hosting (spend_selfhost);
 - providers pay serving cost ``c_o x tokens``; hosts keep the markup (host_margin);
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from market_sim.market.choice import own_value_and_payment
+from market_sim.market.choice import own_outcome
 from market_sim.market.options import HOST, SELF, VENDOR
 
 
@@ -49,11 +49,8 @@ class MarketLedger:
 
 def accounting(model, switching_usd_sim: float) -> MarketLedger:
     dev, opts, weight = model.developers, model.options, model.developer_weight
-    on = np.flatnonzero(dev.option >= 0)
-    opt = dev.option[on]
     n_opts = len(opts)
-    value, payment = own_value_and_payment(dev, on, opts, model.choice_params())
-    volume = dev.volume_mtok[on] * model.choice_params().volume_factor
+    _, _, opt, value, payment, volume = own_outcome(dev, opts, model.choice_params())
     tokens = np.bincount(opt, weights=volume, minlength=n_opts) * weight
     payments = np.bincount(opt, weights=payment, minlength=n_opts) * weight
     serving = opts.cost * tokens

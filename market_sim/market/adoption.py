@@ -6,9 +6,9 @@ with probability ``p + q a_v``, where a_v is the share of active developers curr
 options. With one vendor, no outside option and every aware developer adopting at once, the
 adopting share follows the discrete Bass recursion ``F(t+1) = F(t) + (p + q F(t)) (1 - F(t))``.
 
-A developer reconsiders with its monthly rate, and always when it enters, when its option
-disappears, when it first learns of an option while adopting none, and in month 0 if
-``developers.initial_choice``.
+A developer reconsiders (every task tier at once) with its monthly rate, and always when it
+enters, when an option it uses disappears, when it first learns of an option while adopting
+none, and in month 0 if ``developers.initial_choice``. Flows count (developer, tier) units.
 """
 
 from __future__ import annotations
@@ -42,10 +42,7 @@ def adopt(model, learned: np.ndarray) -> AdoptionFlows:
     """Reconsidering developers choose (see :func:`market_sim.market.choice.adopt`)."""
     dev, opts, t = model.developers, model.options, model.month
     everyone = t == 0 and model.cfg["developers"]["initial_choice"]
-    outside = model.cfg["market"]["outside_option"]
-    counts, paid = choice.adopt(
-        dev, t, everyone, learned, model.previous_open, opts, model.choice_params(), model.rng, outside
-    )
+    counts, paid = choice.adopt(dev, t, everyone, learned, model.previous_open, opts, model.choice_params(), model.rng)
     return AdoptionFlows(
         left_open=int(counts[2]),
         left_closed=int(counts[3]),

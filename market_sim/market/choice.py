@@ -1,19 +1,14 @@
-"""The developers' month as compiled loops (numba): logit choice and switching, Bass awareness,
-best-response markups on the demand sample, and own-option value and payment (C1-C4, C8, C12,
-C13, C20, C22).
+"""The developers' month as compiled loops (numba): nested-logit choice per task tier and
+switching, Bass awareness, best-response markups on the demand sample, and own-option value,
+payment and tokens (C1-C4, C8, C12, C13, C19, C20, C22).
 
-The utility is the one of :mod:`market_sim.market.demand`, where it is written as array
-expressions (the definition, used by the tests and for inspection):
-
-    U_io = w_i [q(type_i, o) - (1 - h_i) I_o] - cost_io - w_i s(current_i, o) - w_i lambda_i L_t [o closed]
-
-and developer i picks ``argmax_o U_io / sigma_i + Gumbel`` over the options it knows and may use,
-or nothing if the outside option's Gumbel draw is higher. The loops never build (developers x
-options) matrices: each developer's options are visited once with a running maximum, and the
-noise is drawn from the model's own ``numpy.random.Generator`` (so a seed still fixes the run).
-``tests/test_mechanisms.py`` holds the loops to the array definition: identical utilities and
-own-option values and payments, argmax choices without noise, logit choice frequencies, Bass
-awareness probabilities, and markups that maximise expected profit.
+The formulas are those of :mod:`market_sim.market.demand`, where they are written as array
+expressions (the definition, used by the tests and for inspection). The loops never build
+(developers x options) matrices: each (developer, tier) visits its options once, and a choice
+is drawn from the nested-logit probabilities with one uniform number from the model's own
+``numpy.random.Generator`` (so a seed still fixes the run). ``tests/test_mechanisms.py`` holds
+the loops to the definition: identical utilities, values, payments and tokens, nested-logit
+choice frequencies, Bass awareness probabilities, and markups that maximise expected profit.
 """
 
 from __future__ import annotations
@@ -23,20 +18,68 @@ import math
 import numpy as np
 from numba import njit
 
-from market_sim.market.demand import ChoiceParams, quality_table
+from market_sim.market.demand import LOG, PRICE_FLOOR, PRICE_REF, ChoiceParams, quality_table
 from market_sim.market.options import SELF, VENDOR, OptionTable
 from market_sim.populations.developers import Developers
 
 
+def _arguments(dev: Developers, opts: OptionTable, p: ChoiceParams, ids: np.ndarray) -> tuple:
+    """The arrays and constants of :func:`_row`, grouped for the compiled functions."""
+    return (
+        ids.astype(np.int64),
+        (dev.volume_mtok, dev.value_per_mtok, dev.inhouse, dev.lockin_aversion),
+        (dev.finetune_need, dev.size_need, dev.privacy_bound),
+        dev.option,
+        dev.aware,
+        (opts.vendor, opts.size, opts.nest),
+        (opts.mode == SELF, opts.open, ~opts.open & (opts.mode == VENDOR), opts.privacy_ok),
+        (
+            opts.price,
+            opts.integration,
+            opts.integration_usd,
+            p.selfhost_fixed,
+            p.tier_share,
+            p.switching,
+            np.log(np.maximum(opts.price, PRICE_FLOOR)),
+        ),
+        np.ascontiguousarray(quality_table(opts, p)),
+        (
+            p.volume_factor,
+            p.noise,
+            p.overhead_max,
+            p.lockin_mean * p.lockin_multiplier,
+            p.gamma,
+            p.elasticity,
+            p.rho,
+            float(p.form),
+        ),
+    )
+
+
+def n_nests(opts: OptionTable) -> int:
+    return int(opts.nest.max()) + 1 if len(opts) else 1
+
+
 def choose(
-    dev: Developers, idx: np.ndarray, opts: OptionTable, p: ChoiceParams, rng: np.random.Generator, outside: bool
+    dev: Developers, idx: np.ndarray, tau: int, opts: OptionTable, p: ChoiceParams, rng: np.random.Generator
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Choices of developers ``idx`` (option id or -1) and the switching cost (USD, one-time) each
-    would pay for its choice (0 if it stays)."""
+    """Choices of developers ``idx`` in tier ``tau`` (option id or -1) and the switching cost
+    (USD, one-time) each would pay for its choice (0 if it stays)."""
     choice = np.empty(idx.size, np.int32)
     switching = np.empty(idx.size)
-    _choose(*_arguments(dev, idx, opts, p, np.flatnonzero(opts.available)), outside, rng, choice, switching)
+    args = _arguments(dev, opts, p, np.flatnonzero(opts.available))
+    _choose(idx.astype(np.int64), tau, *args, p.outside_option, n_nests(opts), rng, choice, switching)
     return choice, switching
+
+
+def utilities(
+    dev: Developers, idx: np.ndarray, opts: OptionTable, p: ChoiceParams, ids: np.ndarray, tau: int = 0
+) -> np.ndarray:
+    """The money-metric utilities W (USD/month, -inf where not allowed) the loops compare, as a
+    matrix (for tests)."""
+    out = np.empty((idx.size, ids.size))
+    _utilities(idx.astype(np.int64), tau, *_arguments(dev, opts, p, ids), out)
+    return out
 
 
 def adopt(
@@ -48,101 +91,72 @@ def adopt(
     opts: OptionTable,
     p: ChoiceParams,
     rng: np.random.Generator,
-    outside: bool,
 ) -> tuple[np.ndarray, float]:
     """One month of choices, in one pass over the developers (updates ``dev.option`` and
-    ``dev.months_on``): an active developer reconsiders if ``everyone``, if it enters this month,
-    if its option is gone, if it has none and ``learned`` of a vendor, or else with its monthly
-    rate; a reconsidering developer chooses by :func:`choose`'s rule.
+    ``dev.months_on``): an active developer reconsiders all its tiers if ``everyone``, if it
+    enters this month, if an option it uses is gone, if it uses none and ``learned`` of a
+    vendor, or else with its monthly rate.
 
-    Returns the counts (on an open option before, on a closed one before, left an open one,
-    left a closed one), with open meaning ``was_open[option]``, and the switching costs paid (USD).
+    Returns the counts over (developer, tier) units (on an open option before, on a closed one
+    before, left an open one, left a closed one), open meaning ``was_open[option]``, and the
+    switching costs paid (USD).
     """
     counts = np.zeros(4, np.int64)
     paid = np.zeros(1)
-    args = _arguments(dev, np.empty(0, np.int64), opts, p, np.flatnonzero(opts.available))[1:]
+    args = _arguments(dev, opts, p, np.flatnonzero(opts.available))
     _adopt(
-        month,
-        everyone,
-        dev.entry_month,
-        dev.reconsider_rate,
-        learned,
-        was_open,
-        opts.available,
-        paid,
-        *args,
-        outside,
-        rng,
-        dev.months_on,
-        counts,
-    )
+        month, everyone, dev.entry_month, dev.reconsider_rate, learned, was_open, opts.available, paid,
+        *args, p.outside_option, n_nests(opts), rng, dev.months_on, counts,
+    )  # fmt: skip
     return counts, float(paid[0])
 
 
-def own_value_and_payment(
-    dev: Developers, idx: np.ndarray, opts: OptionTable, p: ChoiceParams
-) -> tuple[np.ndarray, np.ndarray]:
-    """Application value V_io and payment cost_io (USD/month) of developers ``idx`` (all on an
-    option) for their current option (accounting)."""
-    value, payment = np.empty(idx.size), np.empty(idx.size)
-    _own(*_arguments(dev, idx, opts, p, np.empty(0, np.int64)), value, payment)
-    return value, payment
-
-
-def utilities(dev: Developers, idx: np.ndarray, opts: OptionTable, p: ChoiceParams, ids: np.ndarray) -> np.ndarray:
-    """The deterministic utilities U_io (USD/month, -inf where not allowed) the loop of
-    :func:`choose` compares, as a matrix (for tests)."""
-    out = np.empty((idx.size, ids.size))
-    _utilities(*_arguments(dev, idx, opts, p, ids), out)
-    return out
+def own_outcome(dev: Developers, opts: OptionTable, p: ChoiceParams) -> tuple[np.ndarray, ...]:
+    """For every (developer, tier) on an option: developer index, tier, option, application value,
+    payment (USD/month) and tokens (Mtok/month) (accounting)."""
+    i, tau = np.nonzero(dev.option >= 0)
+    value, payment, volume = np.empty(i.size), np.empty(i.size), np.empty(i.size)
+    args = _arguments(dev, opts, p, np.empty(0, np.int64))
+    _own(i.astype(np.int64), tau.astype(np.int64), *args, value, payment, volume)
+    return i, tau, dev.option[i, tau], value, payment, volume
 
 
 def best_markups(
-    dev: Developers, sample: np.ndarray, opts: OptionTable, p: ChoiceParams, outside: bool, options: np.ndarray
+    dev: Developers, sample: np.ndarray, opts: OptionTable, p: ChoiceParams, options: np.ndarray
 ) -> np.ndarray:
-    """Each of ``options``' profit-maximising markup m_o (USD/Mtok) over its serving cost, on the
-    logit demand of developers ``sample``, all other options' prices held at their current values
+    """Each of ``options``' profit-maximising markup m_o = p_o - c_o (USD/Mtok) on the nested-logit
+    demand of the sample developers (every tier), all other prices held at their current values
     (one best response per option; C20, C22).
 
-    Developer i buys o with probability S_io(m) = logistic(L_io - alpha_i m), where
-    L_io = log E_io(at price = cost) - log(everything else, outside option included) and
-    alpha_i = volume_i / sigma_i. Expected token demand D_o(m) = sum_i v_i S_io(m); profit
-    m D_o(m) is maximal at the root of ``h(m) = D_o(m) - m G_o(m)``, G_o = sum_i v_i alpha_i
-    S_io (1 - S_io), found by Newton's method safeguarded by a bracket (profit is log-concave
-    in logit models, so the root is the unique maximiser; h' = -2 G - m G',
-    G' = -sum v alpha^2 S (1 - S)(1 - 2 S)). For one option and identical developers this is
-    ``m = 1 / (alpha (1 - s))``. Developers who cannot buy o, or who have nothing else they could
-    choose, do not enter its condition; an option nobody can buy gets the small-share limit
-    1 / mean(alpha).
+    Expected profit ``Pi(p) = (p - c) sum_j x_j(p) P_j(p)`` over units j = (developer, tier), with
+    ``d ln P / dp = -a_j(p) eta_j``, ``eta = (1 - rho P_(o|g) - (1 - rho) P_o) / (1 - rho)``,
+    a = 1 / (noise p) (log form) or (X / sigma) (1 - eps) (p / 1 USD)^-eps (linear form), and
+    ``d ln x / dp = -eps / p``. The first-order condition
+    ``h(m) = sum_j X_j P_j [1 - m (eps / p + a_j eta_j)] = 0`` (the factor p^-eps taken out) is
+    solved by bracketing and regula falsi (Illinois) in ln m. Single-product limits: log form
+    ``(p - c) / p = 1 / (alpha (1 - s) + eps)``; linear form ``p - c = 1 / (alpha (1 - s))``;
+    nested ``p - c = (1 - rho) / (alpha (1 - rho s_(j|g) - (1 - rho) s_j))`` (linear, eps = 0).
+    Units that cannot buy o or have nothing else do not enter; an option nobody in the sample
+    can buy gets the small-share limit.
     """
     ids = np.flatnonzero(opts.available)
-    margin = opts.price[options] - opts.cost[options]
     markups = np.empty(options.size)
-    _best_markups(*_arguments(dev, sample, opts, p, ids), outside, np.searchsorted(ids, options), margin, markups)
+    args = _arguments(dev, opts, p, ids)
+    cols = np.searchsorted(ids, options)
+    _best_markups(
+        sample.astype(np.int64), *args, p.outside_option, n_nests(opts), cols,
+        opts.price[options].astype(float), opts.cost[options].astype(float), markups,
+    )  # fmt: skip
     return markups
-
-
-def _arguments(dev: Developers, idx: np.ndarray, opts: OptionTable, p: ChoiceParams, ids: np.ndarray) -> tuple:
-    """The arrays and constants of :func:`_row`, grouped by type for the compiled functions."""
-    return (
-        idx.astype(np.int64),
-        (dev.volume_mtok, dev.value_per_mtok, dev.inhouse, dev.lockin_aversion),
-        (dev.finetune_need, dev.size_need, dev.privacy_bound, dev.option, dev.aware),
-        ids.astype(np.int64),
-        (opts.vendor, opts.size, opts.mode == SELF, opts.open, ~opts.open & (opts.mode == VENDOR), opts.privacy_ok),
-        (opts.price, opts.integration, p.selfhost_fixed),
-        np.ascontiguousarray(quality_table(opts, p)),
-        (p.volume_factor, p.noise, p.overhead_max, p.lockin_multiplier),
-        (p.onboarding, p.open_to_open, p.closed_exit, p.other),
-    )
 
 
 def spread_awareness(
     dev: Developers, month: int, opts: OptionTable, p: float, q: float, rng: np.random.Generator
 ) -> np.ndarray:
     """Bass awareness (F7): an active developer unaware of vendor v learns of it with probability
-    ``min(1, p + q a_v)``, where a_v is the share of active developers on v's options, if v offers
-    an option this month. Updates ``dev.aware``; returns the mask of developers who learned of any."""
+    ``min(1, p + q a_v)``, where a_v is the share of active developers using v's options in any
+    tier, if v offers an option this month. Updates ``dev.aware``; returns the mask of developers
+    who learned of any."""
     offered = np.zeros(dev.aware.shape[1], bool)
     offered[opts.vendor[opts.available]] = True
     learned = np.zeros(dev.aware.shape[0], bool)
@@ -150,214 +164,485 @@ def spread_awareness(
     return learned
 
 
-@njit(cache=True, error_model="numpy")
-def _value_payment(w, vol, slack, overhead, quality, integration, price, is_self, fixed):
-    """V_io = w_i (q - (1 - h_i) I_o) and cost_io (USD/month) from scalars."""
-    payment = vol * price
-    if is_self:
-        payment = (payment + fixed) * overhead
-    return w * (quality - slack * integration), payment
+# --- compiled kernels ------------------------------------------------------------------------
 
 
 @njit(cache=True, error_model="numpy")
-def _own(idx, dev_f, dev_i, ids, opt_i, opt_f, table, consts, switch, value, payment):
+def _terms(i, tau, o, dev_f, dev_b, opt_i, opt_b, opt_f, table, consts):
+    """Scalars of unit (i, tau) on option o: (index W without switching and lock-in, value,
+    payment, tokens, logit scale sigma, per-unit scale of switching and lock-in terms)."""
     volume, theta, inhouse = dev_f[0], dev_f[1], dev_f[2]
-    finetune, size_need, option = dev_i[0], dev_i[1], dev_i[3]
-    o_size, o_self = opt_i[1], opt_i[2]
-    o_price, o_integration, selfhost_fixed = opt_f
-    volume_factor, overhead_max = consts[0], consts[2]
-    for j in range(idx.size):
-        i = idx[j]
-        o = option[i]
-        vol = volume[i] * volume_factor
-        slack = 1.0 - inhouse[i]
-        group = 3 * np.int64(finetune[i]) + np.int64(size_need[i])
-        value[j], payment[j] = _value_payment(
-            vol * theta[i], vol, slack, 1.0 + overhead_max * slack, table[group, o], o_integration[o], o_price[o],
-            o_self[o], selfhost_fixed[o_size[o]],
-        )  # fmt: skip
+    finetune, size_need = dev_b[0], dev_b[1]
+    o_size = opt_i[1]
+    o_self = opt_b[0]
+    o_price, o_integration, o_integration_usd, selfhost_fixed, tier_share = (
+        opt_f[0],
+        opt_f[1],
+        opt_f[2],
+        opt_f[3],
+        opt_f[4],
+    )
+    volume_factor, noise, overhead_max, gamma, eps, form = (
+        consts[0],
+        consts[1],
+        consts[2],
+        consts[4],
+        consts[5],
+        consts[7],
+    )
+    share = tier_share[tau]
+    X = volume[i] * volume_factor * share
+    slack = 1.0 - inhouse[i]
+    group = 3 * np.int64(finetune[i]) + np.int64(size_need[i])
+    G = table[group, tau, o]
+    price = o_price[o]
+    fixed = 0.0
+    if o_self[o]:
+        price *= 1.0 + overhead_max * slack
+        fixed = share * selfhost_fixed[o_size[o]] * (1.0 + overhead_max * slack)
+    x = X if eps == 0.0 else X * (max(price, PRICE_FLOOR) / PRICE_REF) ** -eps
+    payment = x * price + fixed
+    if form != LOG:
+        w = X * theta[i]
+        value = w * (G - slack * o_integration[o])
+        return value - payment, value, payment, x, noise * w, w
+    effort = share * slack * o_integration_usd[o]
+    log_v = math.log(theta[i]) + gamma * G
+    log_p = math.log(max(price, PRICE_FLOOR))
+    m = X * PRICE_REF
+    if eps == 1.0:
+        cs = m * (log_v - log_p)
+    else:
+        e1 = 1.0 - eps
+        cs = X * PRICE_REF**eps * (math.exp(e1 * log_v) - math.exp(e1 * log_p)) / e1
+    value = cs + x * price - effort
+    return m * (log_v - log_p) - fixed - effort, value, payment, x, noise * m, share
 
 
 @njit(cache=True, error_model="numpy")
-def _row(i, ids, dev_f, dev_i, opt_i, opt_f, table, consts, switch, u_out, s_out):
-    """U_io and the switching cost w_i s(current_i, o) for developer i over options ``ids``
-    (-inf and 0 where o is not allowed); returns sigma_i."""
-    volume, theta, inhouse, lockin = dev_f
-    finetune, size_need, privacy, option, aware = dev_i
-    o_vendor, o_size, o_self, o_open, o_closed_api, o_privacy_ok = opt_i
-    o_price, o_integration, selfhost_fixed = opt_f
-    volume_factor, noise, overhead_max, lockin_multiplier = consts
-    onboarding, open_to_open, closed_exit, other = switch
-    vol = volume[i] * volume_factor
-    w = vol * theta[i]
-    slack = 1.0 - inhouse[i]
-    overhead = 1.0 + overhead_max * slack
-    lock = w * lockin[i] * lockin_multiplier
-    group = 3 * np.int64(finetune[i]) + np.int64(size_need[i])
-    cur = option[i]
+def _index(G, X, slack, theta, log_theta, is_self, fixed_k, price, log_price, integration, integration_usd, share,
+           overhead_max, gamma, eps, log_form):  # fmt: skip
+    """W of a unit on an option without switching and lock-in terms (the choice index of
+    :func:`_terms`, from scalars, without the value and token terms the choice does not need)."""
+    fixed = 0.0
+    if not log_form:
+        if is_self:
+            price *= 1.0 + overhead_max * slack
+            fixed = share * fixed_k * (1.0 + overhead_max * slack)
+        x = X if eps == 0.0 else X * (max(price, PRICE_FLOOR) / PRICE_REF) ** -eps
+        return X * theta * (G - slack * integration) - x * price - fixed
+    if is_self:
+        log_price += math.log(1.0 + overhead_max * slack)
+        fixed = share * fixed_k * (1.0 + overhead_max * slack)
+    return X * PRICE_REF * (log_theta + gamma * G - log_price) - fixed - share * slack * integration_usd
+
+
+@njit(cache=True, error_model="numpy")
+def _row(i, tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, u_out, s_out):
+    """W_io (money-metric utility incl. switching and lock-in) and the switching cost paid, for unit
+    (i, tau) over options ``ids`` (-inf and 0 where o is not allowed); returns sigma."""
+    lockin = dev_f[3]
+    privacy = dev_b[2]
+    o_vendor = opt_i[0]
+    o_open, o_closed_api, o_privacy_ok = opt_b[1], opt_b[2], opt_b[3]
+    switch = opt_f[5]
+    lock_scale = consts[3]
+    cur = option[i, tau]
+    o_size, o_self = opt_i[1], opt_b[0]
+    o_price, o_integration, o_integration_usd, selfhost_fixed, o_log_price = (
+        opt_f[0],
+        opt_f[1],
+        opt_f[2],
+        opt_f[3],
+        opt_f[6],
+    )
+    overhead_max, gamma, eps = consts[2], consts[4], consts[5]
+    share = opt_f[4][tau]
+    X = dev_f[0][i] * consts[0] * share
+    log_form = consts[7] == LOG
+    theta = dev_f[1][i]
+    sigma = consts[1] * X * (PRICE_REF if log_form else theta)
+    scale = share if log_form else X * theta
+    slack = 1.0 - dev_f[2][i]
+    log_theta = math.log(theta)
+    group = 3 * np.int64(dev_b[0][i]) + np.int64(dev_b[1][i])
     for k in range(ids.size):
         o = ids[k]
         if not aware[i, o_vendor[o]] or (privacy[i] and not o_privacy_ok[o]):
             u_out[k], s_out[k] = -np.inf, 0.0
             continue
-        value, payment = _value_payment(
-            w, vol, slack, overhead, table[group, o], o_integration[o], o_price[o], o_self[o], selfhost_fixed[o_size[o]]
-        )
+        index = _index(
+            table[group, tau, o], X, slack, theta, log_theta, o_self[o], selfhost_fixed[o_size[o]], o_price[o],
+            o_log_price[o], o_integration[o], o_integration_usd[o], share, overhead_max, gamma, eps, log_form,
+        )  # fmt: skip
         if cur == o:
             s = 0.0
         elif cur < 0:
-            s = onboarding
+            s = switch[0]
         elif o_closed_api[cur]:
-            s = closed_exit
+            s = switch[2]
         elif o_open[cur] and o_open[o]:
-            s = open_to_open
+            s = switch[1]
         else:
-            s = other
-        u = value - payment - w * s
+            s = switch[3]
+        u = index - scale * s
         if not o_open[o]:
-            u -= lock
-        u_out[k], s_out[k] = u, w * s
-    return noise * w
+            u -= scale * lockin[i] * lock_scale
+        u_out[k], s_out[k] = u, scale * s
+    return sigma
 
 
 @njit(cache=True, error_model="numpy")
-def _utilities(idx, dev_f, dev_i, ids, opt_i, opt_f, table, consts, switch, out):
+def _utilities(idx, tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, out):
     s = np.empty(ids.size)
     for j in range(idx.size):
-        _row(idx[j], ids, dev_f, dev_i, opt_i, opt_f, table, consts, switch, out[j], s)
+        _row(idx[j], tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, out[j], s)
 
 
 @njit(cache=True, error_model="numpy")
-def _pick(ids, u, s, sigma, outside, rng):
-    """argmax_k u_k / sigma + Gumbel over the allowed options (u > -inf), or -1 if none is allowed
-    or the outside option's draw is higher; returns (option id, its switching cost)."""
-    best, best_z, best_s = -1, -np.inf, 0.0
+def _nest_weights(ids, u, sigma, nest, rho, outside, top_g, sum_g, lnw, touched):
+    """Nested-logit terms of one unit, overflow-safe: per nest g its top z and
+    ``sum_g = sum_(o in g) exp((z_o - top_g) / (1 - rho))``; returns (top, total, n_touched) with
+    ``total = sum_g exp(top_g - top) sum_g^(1 - rho) + [outside] exp(-top)``; lnw[k] holds
+    ``(z_k - top_g) / (1 - rho)`` and touched[:n_touched] the nests with an allowed option. On
+    return ``top_g`` holds each touched nest's weight ``exp(top_g - top) sum_g^(1 - rho)``.
+    ``top_g`` must be -inf and ``sum_g`` 0 on entry for every nest; :func:`_reset` restores that."""
+    top = 0.0 if outside else -np.inf
+    nt = 0
     for k in range(ids.size):
         if u[k] == -np.inf:
             continue
-        z = u[k] / sigma - math.log(rng.standard_exponential())  # + Gumbel(0, 1)
-        if z > best_z:
-            best, best_z, best_s = ids[k], z, s[k]
-    if best >= 0 and outside and not best_z > -math.log(rng.standard_exponential()):
-        return -1, 0.0
+        z = u[k] / sigma
+        g = nest[ids[k]]
+        if top_g[g] == -np.inf:
+            touched[nt] = g
+            nt += 1
+        if z > top_g[g]:
+            top_g[g] = z
+        if z > top:
+            top = z
+    for k in range(ids.size):
+        if u[k] == -np.inf:
+            lnw[k] = -np.inf
+            continue
+        g = nest[ids[k]]
+        lnw[k] = (u[k] / sigma - top_g[g]) / (1.0 - rho)
+        sum_g[g] += math.exp(lnw[k])
+    total = math.exp(-top) if outside else 0.0
+    for j in range(nt):
+        g = touched[j]
+        w = math.exp(top_g[g] - top + (1.0 - rho) * math.log(sum_g[g]))
+        top_g[g] = w  # from here on: the nest's weight
+        total += w
+    return top, total, nt
+
+
+@njit(cache=True)
+def _reset(top_g, sum_g, touched, nt):
+    for j in range(nt):
+        top_g[touched[j]] = -np.inf
+        sum_g[touched[j]] = 0.0
+
+
+@njit(cache=True, error_model="numpy")
+def _pick(ids, u, s, sigma, nest, rho, outside, rng, top_g, sum_g, lnw, touched):
+    """One draw from the nested-logit probabilities (one uniform): returns (option id or -1 for
+    the outside option or nothing allowed, its switching cost)."""
+    top, total, nt = _nest_weights(ids, u, sigma, nest, rho, outside, top_g, sum_g, lnw, touched)
+    best, best_s = -1, 0.0
+    if total > 0.0 and top > -np.inf:
+        r = rng.random() * total
+        if outside:
+            r -= math.exp(-top)
+        if r >= 0.0 or not outside:
+            chosen_g, within = touched[nt - 1], sum_g[touched[nt - 1]] * (1.0 - 1e-12)  # rounding at the top end
+            for j in range(nt):
+                g = touched[j]
+                wg = top_g[g]
+                if r < wg:
+                    chosen_g, within = g, r / wg * sum_g[g]
+                    break
+                r -= wg
+            for k in range(ids.size):
+                if u[k] == -np.inf or nest[ids[k]] != chosen_g:
+                    continue
+                best, best_s = ids[k], s[k]
+                within -= math.exp(lnw[k])
+                if within < 0.0:
+                    break
+    _reset(top_g, sum_g, touched, nt)
     return best, best_s
 
 
 @njit(cache=True, error_model="numpy")
-def _choose(idx, dev_f, dev_i, ids, opt_i, opt_f, table, consts, switch, outside, rng, choice, switching):
-    u, s = np.empty(ids.size), np.empty(ids.size)
+def _choose(
+    idx, tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, outside, nn, rng, choice, switching
+):  # fmt: skip
+    u, s, lnw = np.empty(ids.size), np.empty(ids.size), np.empty(ids.size)
+    top_g, sum_g, touched = np.full(nn, -np.inf), np.zeros(nn), np.empty(nn, np.int64)
     for j in range(idx.size):
-        sigma = _row(idx[j], ids, dev_f, dev_i, opt_i, opt_f, table, consts, switch, u, s)
-        choice[j], switching[j] = _pick(ids, u, s, sigma, outside, rng)
+        sigma = _row(idx[j], tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, u, s)
+        choice[j], switching[j] = _pick(ids, u, s, sigma, opt_i[2], consts[6], outside, rng, top_g, sum_g, lnw, touched)
 
 
 @njit(cache=True, error_model="numpy")
 def _adopt(
     month, everyone, entry, rate, learned, was_open_option, available, out,
-    dev_f, dev_i, ids, opt_i, opt_f, table, consts, switch, outside, rng, months_on, flows,
+    ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, outside, nn, rng, months_on, flows,
 ):  # fmt: skip
-    option = dev_i[3]
-    u, s = np.empty(ids.size), np.empty(ids.size)
+    u, s, lnw = np.empty(ids.size), np.empty(ids.size), np.empty(ids.size)
+    top_g, sum_g, touched = np.full(nn, -np.inf), np.zeros(nn), np.empty(nn, np.int64)
+    tiers = option.shape[1]
     for i in range(entry.size):
         if entry[i] > month:
             continue
-        cur = option[i]
-        on = cur >= 0
-        was_open = on and was_open_option[cur]
-        if on:
-            flows[0 if was_open else 1] += 1
-        forced = everyone or entry[i] == month or (on and not available[cur]) or (learned[i] and not on)
+        on_any, lost = False, False
+        for tau in range(tiers):
+            cur = option[i, tau]
+            if cur >= 0:
+                on_any = True
+                flows[0 if was_open_option[cur] else 1] += 1
+                if not available[cur]:
+                    lost = True
+        forced = everyone or entry[i] == month or lost or (learned[i] and not on_any)
         if forced or rng.random() < rate[i]:
-            sigma = _row(i, ids, dev_f, dev_i, opt_i, opt_f, table, consts, switch, u, s)
-            best, paid = _pick(ids, u, s, sigma, outside, rng)
-            if best != cur:
-                if on:
-                    flows[2 if was_open else 3] += 1
-                if best >= 0:
-                    out[0] += paid
-                option[i] = best
-                months_on[i] = 0
-        if option[i] >= 0:
-            months_on[i] += 1
+            for tau in range(tiers):
+                cur = option[i, tau]
+                sigma = _row(i, tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, u, s)
+                best, paid = _pick(ids, u, s, sigma, opt_i[2], consts[6], outside, rng, top_g, sum_g, lnw, touched)
+                if best != cur:
+                    if cur >= 0:
+                        flows[2 if was_open_option[cur] else 3] += 1
+                    if best >= 0:
+                        out[0] += paid
+                    option[i, tau] = best
+                    months_on[i, tau] = 0
+        for tau in range(tiers):
+            if option[i, tau] >= 0:
+                months_on[i, tau] += 1
 
 
 @njit(cache=True, error_model="numpy")
-def _best_markups(idx, dev_f, dev_i, ids, opt_i, opt_f, table, consts, switch, outside, cols, margin, out):
-    n = idx.size
-    exp_u = np.empty((n, ids.size))  # exp(U_io / sigma_i - top_i)
-    total = np.empty(n)  # row sums, outside option included
-    alpha, volume = np.empty(n), np.empty(n)
-    s = np.empty(ids.size)
-    for j in range(n):
-        sigma = _row(idx[j], ids, dev_f, dev_i, opt_i, opt_f, table, consts, switch, exp_u[j], s)
-        top = 0.0 if outside else -np.inf
-        for k in range(ids.size):
-            exp_u[j, k] /= sigma
-            top = max(top, exp_u[j, k])
-        if not np.isfinite(top):
-            top = 0.0
-        total[j] = math.exp(-top) if outside else 0.0
-        for k in range(ids.size):
-            exp_u[j, k] = math.exp(exp_u[j, k] - top)
-            total[j] += exp_u[j, k]
-        volume[j] = dev_f[0][idx[j]] * consts[0]
-        alpha[j] = volume[j] / sigma
-    a_max = alpha.max() if n else 1.0
-    small_share = 1.0 / alpha.mean() if n else 0.0
-    L, a, v = np.empty(n), np.empty(n), np.empty(n)
-    for c in range(cols.size):
+def _own(idx, taus, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, value, payment, volume):
+    for j in range(idx.size):
+        i, tau = idx[j], taus[j]
+        _, value[j], payment[j], volume[j], _, _ = _terms(
+            i, tau, option[i, tau], dev_f, dev_b, opt_i, opt_b, opt_f, table, consts
+        )
+
+
+@njit(cache=True, error_model="numpy")
+def _best_markups(
+    sample, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, outside, nn, cols, price0, cost, out
+):  # fmt: skip
+    tiers = option.shape[1]
+    n = sample.size * tiers
+    nest, rho, eps, log_form, noise = opt_i[2], consts[6], consts[5], consts[7] == LOG, consts[1]
+    u, s, lnw = np.empty(ids.size), np.empty(ids.size), np.empty(ids.size)
+    top_g, sum_g, touched = np.full(nn, -np.inf), np.zeros(nn), np.empty(nn, np.int64)
+    nc = cols.size
+    # per unit and priced option: ln e_o, ln(rest of nest), top_g - top, ln(rest of market)
+    ln_e, ln_rest, shift, ln_out = np.full((n, nc), -np.inf), np.empty((n, nc)), np.empty((n, nc)), np.empty((n, nc))
+    X, kx = np.empty(n), np.empty(n)  # base volume, X / sigma (linear price coefficient per payment)
+    for j in range(sample.size):
+        i = sample[j]
+        for tau in range(tiers):
+            r = j * tiers + tau
+            sigma = _row(i, tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, u, s)
+            top, total, nt = _nest_weights(ids, u, sigma, nest, rho, outside, top_g, sum_g, lnw, touched)
+            X[r] = dev_f[0][i] * consts[0] * opt_f[4][tau]
+            kx[r] = X[r] / sigma
+            outside_term = math.exp(-top) if outside else 0.0
+            for c in range(nc):
+                k = cols[c]
+                if u[k] == -np.inf or not total > 0.0:
+                    ln_e[r, c] = -np.inf
+                    continue
+                g = nest[ids[k]]
+                ln_e[r, c] = lnw[k]
+                # the rest of o's nest and the rest of the market, summed directly (no cancellation)
+                lr = -np.inf
+                for k2 in range(ids.size):
+                    if k2 != k and lnw[k2] > -np.inf and nest[ids[k2]] == g:
+                        lr = max(lr, lnw[k2]) + math.log1p(math.exp(-abs(lr - lnw[k2]))) if lr > -np.inf else lnw[k2]
+                ln_rest[r, c] = lr
+                shift[r, c] = math.log(top_g[g]) - (1.0 - rho) * math.log(sum_g[g])  # top_g - top
+                rest = outside_term
+                for h in range(nt):
+                    if touched[h] != g:
+                        rest += top_g[touched[h]]
+                ln_out[r, c] = math.log(rest) if rest > 0.0 else -np.inf
+            _reset(top_g, sum_g, touched, nt)
+    for c in range(nc):
+        p0, cst = price0[c], cost[c]
+        # units that may buy o, with a probability above e^-25 at least when o is priced at cost
+        at_cost = np.empty(n)
+        for r in range(n):
+            at_cost[r] = ln_e[r, c] + _dz(cst, p0, kx[r], eps, log_form, noise) / (1.0 - rho)
         buyers = 0
-        for j in range(n):
-            own = exp_u[j, cols[c]]
-            others = total[j] - own
-            if own > 0.0 and others > 1e-12 * total[j]:
-                L[buyers] = math.log(own) + alpha[j] * margin[c] - math.log(others)
-                a[buyers], v[buyers] = alpha[j], volume[j]
+        for r in range(n):
+            if _buys(at_cost[r], ln_rest[r, c], shift[r, c], ln_out[r, c], rho):
                 buyers += 1
         if buyers == 0:
-            out[c] = small_share
-        else:
-            guess = margin[c] if margin[c] > 0 else 1.0 / a_max
-            out[c] = _markup_root(L[:buyers], a[:buyers], v[:buyers], guess, a_max)
+            if log_form:
+                a = 1.0 / noise + eps
+                out[c] = cst / (a - 1.0) if a > 1.0 and cst > 0 else max(p0 - cst, 0.0)
+            else:
+                mean_k = 0.0
+                for r in range(n):
+                    mean_k += kx[r] / max(n, 1)
+                out[c] = 1.0 / mean_k if mean_k > 0 else max(p0 - cst, 0.0)
+            continue
+        # the units that buy o with a non-negligible probability at the current price
+        keep = np.empty(buyers, np.int64)
+        b = 0
+        for r in range(n):
+            if _buys(at_cost[r], ln_rest[r, c], shift[r, c], ln_out[r, c], rho):
+                keep[b] = r
+                b += 1
+        guess = p0 - cst
+        if not guess > 0.0:
+            guess = max(cst, 1e-9)
+        out[c] = _solve_markup(
+            guess, p0, cst, ln_e[keep, c], ln_rest[keep, c], shift[keep, c], ln_out[keep, c], X[keep], kx[keep],
+            rho, eps, log_form, noise,
+        )  # fmt: skip
 
 
 @njit(cache=True, error_model="numpy")
-def _markup_root(L, a, v, m, a_max, tol=1e-9):
-    """Root of h(m) = D(m) - m G(m) (see :func:`best_markups`): Newton inside a bracket."""
-    lo, hi = 0.0, np.inf
-    for _ in range(200):
-        d = g = dg = 0.0
-        for j in range(L.size):
-            s = 1.0 / (1.0 + math.exp(a[j] * m - L[j]))
-            q = s * (1.0 - s)
-            d += v[j] * s
-            g += v[j] * a[j] * q
-            dg += v[j] * a[j] * a[j] * q * (1.0 - 2.0 * s)
-        h = d - m * g
-        slope = -2.0 * g + m * dg
-        if h > 0:
-            lo = m
+def _dz(p, p0, kx, eps, log_form, noise):
+    """Change of z = W / sigma when an option's price moves from p0 to p."""
+    if log_form:
+        return -(math.log(max(p, PRICE_FLOOR)) - math.log(max(p0, PRICE_FLOOR))) / noise
+    if eps == 0.0:
+        return -kx * (p - p0)
+    return -kx * PRICE_REF**eps * (p ** (1.0 - eps) - p0 ** (1.0 - eps))
+
+
+@njit(cache=True, error_model="numpy")
+def _buys(le, lr, shift, lo, rho, negligible=-25.0):
+    """A unit enters option o's condition if it may buy o, has something else it could choose
+    and buys o with a probability above e^-25 (~1e-11) at the price ``le`` is taken at."""
+    if le == -np.inf or (lo == -np.inf and lr == -np.inf):
+        return False
+    ln_d = le if lr == -np.inf else max(le, lr) + math.log1p(math.exp(-abs(le - lr)))
+    ln_w = shift + (1.0 - rho) * ln_d
+    ln_tot = ln_w if lo == -np.inf else max(ln_w, lo) + math.log1p(math.exp(-abs(ln_w - lo)))
+    return le - ln_d + ln_w - ln_tot > negligible
+
+
+@njit(cache=True, error_model="numpy")
+def _foc(m, p0, cst, ln_e, ln_rest, shift, ln_out, X, kx, rho, eps, log_form, noise):
+    """(h(m), h'(m)) / sum X (see :func:`best_markups`); h > 0 below the optimal markup.
+
+    With a = -dz/dp, d ln P / dp = -a eta, d P_(o|g) / dp = -a P_(o|g) (1 - P_(o|g)) / (1 - rho),
+    d eta / dp = -(rho dP_(o|g) + (1 - rho) dP) / (1 - rho), da/dp = -a / p (log form)."""
+    p = cst + m
+    if log_form:
+        dz = _dz(p, p0, 0.0, eps, log_form, noise)
+        a = 1.0 / (noise * p)
+        da = -a / p
+    h, dh, norm = 0.0, 0.0, 0.0
+    for r in range(X.size):
+        if not log_form:
+            dz = _dz(p, p0, kx[r], eps, log_form, noise)
+            if eps == 0.0:
+                a, da = kx[r], 0.0
+            else:
+                a = kx[r] * (1.0 - eps) * (p / PRICE_REF) ** -eps
+                da = -eps * a / p
+        le1 = ln_e[r] + dz / (1.0 - rho)
+        lr = ln_rest[r]
+        if lr == -np.inf:  # alone in its nest (a closed model): P_(o|g) = 1
+            ln_d, cond = le1, 1.0
         else:
-            hi = m
-        new = m - h / slope if slope < 0 else np.nan
-        if not lo < new < hi:
-            new = 2.0 * lo + 1.0 / a_max if np.isinf(hi) else 0.5 * (lo + hi)
-        done = abs(new - m) <= tol * (1.0 + m) or hi - lo <= tol * (1.0 + m)
-        m = new
-        if done:
+            ln_d = max(le1, lr) + math.log1p(math.exp(-abs(le1 - lr)))
+            cond = math.exp(le1 - ln_d)
+        lo = ln_out[r]
+        prob = cond if lo == -np.inf else cond / (1.0 + math.exp(lo - shift[r] - (1.0 - rho) * ln_d))
+        eta = (1.0 - rho * cond - (1.0 - rho) * prob) / (1.0 - rho)
+        dprob = -a * eta * prob
+        dcond = -a * cond * (1.0 - cond) / (1.0 - rho)
+        deta = -(rho * dcond + (1.0 - rho) * dprob) / (1.0 - rho)
+        k = eps / p + a * eta
+        dk = -eps / (p * p) + da * eta + a * deta
+        h += X[r] * prob * (1.0 - m * k)
+        dh += X[r] * (dprob * (1.0 - m * k) - prob * (k + m * dk))
+        norm += X[r]
+    if norm <= 0:
+        return 0.0, -1.0
+    return h / norm, dh / norm
+
+
+@njit(cache=True, error_model="numpy")
+def _solve_markup(guess, p0, cst, ln_e, ln_rest, shift, ln_out, X, kx, rho, eps, log_form, noise, tol=1e-9):
+    """Root of the first-order condition h(m) = 0 (h > 0 below it) in t = ln m: a bracket found
+    by doubling (or halving) from ``guess``, then Newton steps safeguarded by bisection
+    (``rtsafe``, Press et al., Numerical Recipes 9.4): a step that leaves the bracket or does not
+    halve it fast enough is a bisection, so flat stretches of the profit (an option priced out of
+    its nest) cannot stall it. Profit is quasi-concave in the own price in (nested) logit models,
+    so the sign change is the maximiser; without one (demand too inelastic) the markup is capped
+    at 10^6 x (cost + 1)."""
+    cap = 1e6 * (cst + 1.0)
+    floor = 1e-12 * (cst + 1.0)
+    args = (p0, cst, ln_e, ln_rest, shift, ln_out, X, kx, rho, eps, log_form, noise)
+    m = guess
+    f, _ = _foc(m, *args)
+    lo = hi = m
+    if f > 0:
+        while True:
+            lo, hi = hi, min(2.0 * hi, cap)
+            f_hi, _ = _foc(hi, *args)
+            if f_hi <= 0:
+                break
+            if hi >= cap:
+                return cap
+    else:
+        while True:
+            lo, hi = max(0.5 * lo, floor), lo
+            f_lo, _ = _foc(lo, *args)
+            if f_lo > 0:
+                break
+            if lo <= floor:
+                return floor
+    t_lo, t_hi = math.log(lo), math.log(hi)
+    t = 0.5 * (t_lo + t_hi)
+    dx_old = dx = t_hi - t_lo
+    f, dm = _foc(math.exp(t), *args)
+    for _ in range(100):
+        df = dm * math.exp(t)  # dh/dt
+        if ((t - t_hi) * df - f) * ((t - t_lo) * df - f) > 0.0 or abs(2.0 * f) > abs(dx_old * df):
+            dx_old, dx = dx, 0.5 * (t_hi - t_lo)
+            t = t_lo + dx
+        else:
+            dx_old, dx = dx, f / df
+            t -= dx
+        if abs(dx) < tol:
             break
-    return m
+        f, dm = _foc(math.exp(t), *args)
+        if f > 0:
+            t_lo = t
+        else:
+            t_hi = t
+    return math.exp(t)
 
 
 @njit(cache=True)
 def _spread(month, entry, option, o_vendor, offered, p, q, aware, rng, learned):
-    users = np.zeros(offered.size)
+    n_v = offered.size
+    users = np.zeros(n_v)
+    uses = np.zeros(n_v, np.bool_)
     active = 0
     for i in range(entry.size):
         if entry[i] <= month:
             active += 1
-            if option[i] >= 0:
-                users[o_vendor[option[i]]] += 1
+            uses[:] = False
+            for tau in range(option.shape[1]):
+                if option[i, tau] >= 0:
+                    uses[o_vendor[option[i, tau]]] = True
+            for v in range(n_v):
+                if uses[v]:
+                    users[v] += 1
     prob = np.where(offered, np.minimum(np.maximum(p + q * users / max(active, 1), 0.0), 1.0), 0.0)
     for i in range(entry.size):
         if entry[i] > month:

@@ -1,6 +1,6 @@
 """The open-model community (C5, C10, C14): contributions, community stock, forks.
 
-Each month every developer on an open-weight option contributes with probability
+Each month every developer on an open-weight option (in any tier) contributes with probability
 ``propensity_i x strength`` (C10). Vendor v's contribution flow, scale-free so that it does
 not depend on the simulated population size, is
 
@@ -49,10 +49,16 @@ def community(model) -> None:
 
 @njit(cache=True)
 def _contribute(option, is_open, o_vendor, propensity, strength, rng, contributions, by_vendor):
-    """Each developer on an open option contributes with probability min(1, propensity x strength)."""
-    for i in range(option.size):
-        o = option[i]
-        if o >= 0 and is_open[o] and rng.random() < min(propensity[i] * strength, 1.0):
+    """Each developer on an open option (in any tier) contributes with probability
+    min(1, propensity x strength), to the model of its first open tier (tiers are ordered by
+    the scenario, easiest first)."""
+    for i in range(option.shape[0]):
+        o = -1
+        for tau in range(option.shape[1]):
+            if option[i, tau] >= 0 and is_open[option[i, tau]]:
+                o = option[i, tau]
+                break
+        if o >= 0 and rng.random() < min(propensity[i] * strength, 1.0):
             contributions[i] += 1
             by_vendor[o_vendor[o]] += 1
 

@@ -108,6 +108,6 @@ def release_families(model) -> None:
             v.raise_funds(cost - v.cash_usd)
         v.release_family(t, sizes, flags, gaps, cost)
         if carry < 1.0 and v.families[:-1]:
-            users = model.options.vendor[np.maximum(dev.option, 0)] == v.index
-            forget = dev.aware[:, v.index] & ~(users & (dev.option >= 0)) & (rng.random(len(dev)) >= carry)
+            users = ((model.options.vendor[np.maximum(dev.option, 0)] == v.index) & (dev.option >= 0)).any(axis=1)
+            forget = dev.aware[:, v.index] & ~users & (rng.random(len(dev)) >= carry)
             dev.aware[forget, v.index] = False

@@ -3,7 +3,8 @@ service options, simultaneously, against rivals' current prices (C20, C22).
 
 A best response sets each option's markup against all other options' current prices,
 the vendor's own other sizes included (own-size cannibalisation is ignored; with one option
-per vendor this is the exact single-product best response). Demand is evaluated on a sample
+per vendor this is the exact single-product best response), on the nested-logit demand with
+its tiers and intensive margin (:func:`market_sim.market.choice.best_markups`). Demand is evaluated on a sample
 of ``market.demand_sample`` active developers (all of them if fewer): the first active ones in
 a random order drawn once per run, so the sample is stable from month to month; utilities
 are those the adoption step uses.
@@ -67,6 +68,5 @@ class BestMarkups:
             order = m.demand_order  # a fixed random order: the sample changes only as developers enter
             entered = m.demand_order_entry <= m.month
             sample = np.sort(order[entered][: m.cfg["market"]["demand_sample"]])
-            outside = m.cfg["market"]["outside_option"]
-            self._markups = best_markups(dev, sample, opts, m.choice_params(), outside, self.options)
+            self._markups = best_markups(dev, sample, opts, m.choice_params(), self.options)
         return self._markups[np.searchsorted(self.options, own)]

@@ -27,12 +27,13 @@ class Developers:
         size_need: 0 small/on-device, 1 medium, 2 large (C1, C15).
         finetune_need: needs to fine-tune/distil (C1).
         inhouse: in-house ML capability h in [0, 1] (C4, C12).
-        lockin_aversion: kappa-units of penalty on closed options (C2).
+        lockin_aversion: lock-in aversion relative to its mean (exponential, mean 1): x the scenario's
+            mean in kappa-units (linear form) or USD per month (log form) on closed options (C2).
         contribution_propensity: monthly probability an open adopter contributes (C10).
         entry_month: month the developer enters the market (0 = present at start).
     State:
-        option: current option id, or -1 (no adoption).
-        months_on: months on the current option.
+        option: (n, tiers) current option id per task tier, or -1 (no adoption in that tier).
+        months_on: (n, tiers) months on the current option of each tier.
         aware: (n, vendors) awareness of each vendor's current family.
         contributions: contributions made so far.
     """
@@ -53,10 +54,11 @@ class Developers:
     contributions: np.ndarray
 
     @classmethod
-    def sample(cls, cfg: dict, initial_awareness: np.ndarray, rng: np.random.Generator) -> Developers:
+    def sample(cls, cfg: dict, initial_awareness: np.ndarray, rng: np.random.Generator, tiers: int = 1) -> Developers:
         """Draw a population from the ``[developers]`` section.
 
-        ``initial_awareness[v]`` is the probability of knowing vendor v at entry.
+        ``initial_awareness[v]`` is the probability of knowing vendor v at entry; ``tiers`` the
+        number of task tiers (one option per tier).
         """
         n = cfg["count"]
         volume = cfg["volume_mtok_median"] * np.exp(cfg["volume_sigma"] * rng.standard_normal(n))
@@ -67,7 +69,7 @@ class Developers:
         size_need = rng.choice(3, size=n, p=shares / shares.sum()).astype(np.int8)
         finetune = rng.random(n) < cfg["finetune_share"]
         inhouse = beta_draw(rng, cfg["inhouse_alpha"], cfg["inhouse_beta"], n)
-        lockin = rng.exponential(cfg["lockin_aversion_mean"], n) if cfg["lockin_aversion_mean"] > 0 else np.zeros(n)
+        lockin = rng.standard_exponential(n)
         contrib = beta_with_mean(rng, cfg["contribution_propensity_mean"], 2.0, n)
         present = rng.random(n) < cfg["initial_active_share"]
         rate = cfg["entry_rate_per_month"]
@@ -85,8 +87,8 @@ class Developers:
             lockin_aversion=lockin,
             contribution_propensity=contrib,
             entry_month=entry,
-            option=np.full(n, NO_OPTION, dtype=np.int32),
-            months_on=np.zeros(n, dtype=np.int32),
+            option=np.full((n, tiers), NO_OPTION, dtype=np.int32),
+            months_on=np.zeros((n, tiers), dtype=np.int32),
             aware=aware,
             contributions=np.zeros(n, dtype=np.int32),
         )
@@ -101,6 +103,14 @@ class Developers:
             value = getattr(self, name)[i]
             out[name] = value.copy() if isinstance(value, np.ndarray) else value.item()
         return MappingProxyType(out)
+
+    @property
+    def tiers(self) -> int:
+        return self.option.shape[1]
+
+    def adopting(self) -> np.ndarray:
+        """Boolean mask of developers on an option in at least one tier."""
+        return (self.option >= 0).any(axis=1)
 
     def active(self, month: int) -> np.ndarray:
         """Boolean mask of developers in the market at ``month``."""
