@@ -38,6 +38,7 @@ from market_sim.market.choice import own_outcome
 from market_sim.market.demand import outcome
 from market_sim.market.innovation import training_cost
 from market_sim.market.options import N_SIZES, SELF
+from market_sim.plots import save_figure
 from market_sim.scenario import Scenario
 
 SEED_ROOT = 2023  # numpy.random.SeedSequence(SEED_ROOT).spawn(seeds): the calibration seeds
@@ -202,7 +203,7 @@ def yearly_medians(ts: pd.DataFrame, column: str, start: str, end: str) -> dict[
     """Median of ``column`` in each calendar year of the window."""
     w = window(ts, start, end)
     out = {}
-    for year, grp in w.groupby(w["date"].str[:4]):
+    for year, grp in w.groupby(w["date"].astype(str).str[:4]):
         x = grp[column].to_numpy(float)
         x = x[np.isfinite(x)]
         out[year] = float(np.median(x)) if x.size else math.nan
@@ -1252,7 +1253,7 @@ def plot_trajectories(runs: Sequence[pd.DataFrame], path: Path | None = None):
     if path is not None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=100)
+        save_figure(fig, path, dpi=100)
         plt.close(fig)
         return path
     return fig

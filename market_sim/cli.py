@@ -97,13 +97,19 @@ def build_parser() -> argparse.ArgumentParser:
         "(arms, common random numbers), indices.csv/png (sobol, morris) and figures/ next to a sweep's results.",
     )
     p.add_argument("dir", type=Path, help="a sweep's result folder")
-    p.add_argument("--metrics", nargs="+", help="metrics to analyse (default: the headline metrics present)")
+    p.add_argument(
+        "--metrics",
+        nargs="+",
+        help="metrics to analyse (default: the spec's metrics, else the headline metrics present); "
+        "tables keep the rows of metrics analysed before",
+    )
     p.add_argument("--window", type=int, default=12, help="final window in months (default: 12)")
     p.add_argument(
         "--allow-damaged",
         action="store_true",
         help="analyse a set whose checksums fail, leaving the damaged runs out (default: refuse it)",
     )
+    _format_argument(p)
     p.set_defaults(func=cmd_analyze)
 
     p = sub.add_parser(
@@ -119,12 +125,12 @@ def build_parser() -> argparse.ArgumentParser:
         "calibrate",
         help="run the default scenario over many seeds and compare it with the stylized facts",
         description="Run the default scenario over --seeds seeds and write a fact-by-fact calibration "
-        "report (target, model median and 90% range, pass/miss) with figures.",
+        "report (target, model median and 90% range, pass/miss) with figures. Writes under outputs/calibration/ "
+        "by default; the committed docs change only when asked: --report docs/calibration.md.",
     )
     p.add_argument("--seeds", type=int, default=20, help="number of seeds (default: 20)")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
-    p.add_argument("--report", type=Path, default=Path("docs/calibration.md"), help="report file")
-    p.add_argument("--figures", type=Path, default=Path("docs/figures"), help="folder for the figures")
+    _report_arguments(p, "calibration")
     p.set_defaults(func=cmd_calibrate)
 
     p = sub.add_parser(
@@ -150,26 +156,37 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "sensitivity",
         help="global sensitivity analysis (Sobol indices) of the headline outputs",
-        description="Run the Sobol sweep of experiments/specs/sensitivity.toml (resumable) and write "
-        "docs/sensitivity.md: first- and total-order indices with 95% CIs, a bar chart and a summary.",
+        description="Run the Sobol sweep of experiments/specs/sensitivity.toml (resumable) and write a "
+        "report: first- and total-order indices with 95% CIs, a bar chart and a summary. Writes under "
+        "outputs/sensitivity/ by default; the committed docs change only when asked: --report docs/sensitivity.md.",
     )
     p.add_argument("--samples", type=int, help="SALib's N (a power of 2; default: the spec's)")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores)")
     p.add_argument("--out", type=Path, default=Path("outputs/sweeps/sensitivity"), help="sweep result folder")
-    p.add_argument("--report", type=Path, default=Path("docs/sensitivity.md"), help="report file")
-    p.add_argument("--figures", type=Path, default=Path("docs/figures"), help="folder for the figure")
+    _report_arguments(p, "sensitivity")
     p.set_defaults(func=cmd_sensitivity)
 
     p = sub.add_parser(
         "validate",
-        help="re-run the analytic limiting cases and face validation; write docs/validation.md",
+        help="re-run the analytic limiting cases and face validation; write a validation report",
         description="Run the limiting cases (logit-Bertrand, Bass, leader persistence) against their "
-        "analytic answers and the face-validation comparisons, and write docs/validation.md.",
+        "analytic answers and the face-validation comparisons, and write a report. Writes under "
+        "outputs/validation/ by default; the committed docs change only when asked: --report docs/validation.md.",
     )
     p.add_argument("--seeds", type=int, default=5, help="seeds per case (default: 5)")
-    p.add_argument("--report", type=Path, default=Path("docs/validation.md"), help="report file")
-    p.add_argument("--figures", type=Path, default=Path("docs/figures"), help="folder for the figures")
+    _report_arguments(p, "validation")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser(
+        "dashboard",
+        help="serve the interactive dashboard on a local web page",
+        description="Serve a web page (Solara) to set vendor strategies and market parameters, run and watch "
+        "the market month by month, compare two arms over the same seeds, browse sweep folders and download "
+        "runs. Binds to 127.0.0.1 unless --host says otherwise; prints the address.",
+    )
+    p.add_argument("--port", type=int, default=8765, help="TCP port (default: 8765)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1, this machine only)")
+    p.set_defaults(func=cmd_dashboard)
 
     p = sub.add_parser(
         "strategies",
@@ -196,6 +213,36 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--plugin", action="append", default=[], metavar="FILE.py", help=PLUGIN_HELP)
     p.set_defaults(func=cmd_scenario)
     return parser
+
+
+def _report_arguments(p: argparse.ArgumentParser, study: str) -> None:
+    p.add_argument(
+        "--report",
+        type=Path,
+        default=Path("outputs") / study / f"{study}.md",
+        help=f"report file (default: outputs/{study}/{study}.md; docs/{study}.md updates the committed report)",
+    )
+    p.add_argument(
+        "--figures",
+        type=Path,
+        help="folder for the figures (default: 'figures' beside the report, so docs/figures for docs/)",
+    )
+    _format_argument(p)
+
+
+def _format_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--format",
+        nargs="+",
+        choices=["png", "svg", "pdf"],
+        default=["png"],
+        metavar="FMT",
+        help="figure formats: png (always written), svg, pdf; e.g. --format svg pdf",
+    )
+
+
+def _figures(args) -> Path:
+    return args.figures if args.figures is not None else args.report.parent / "figures"
 
 
 def resolve_scenario(args):
@@ -241,20 +288,25 @@ def format_summary(result) -> str:
 
     ts = result.timeseries
     last = ts.iloc[-1]
-    table = result.vendors[["name", "openness", "share", "price_usd_per_mtok", "profit_usd_per_month"]].copy()
-    table.columns = ["vendor", "weights", "token share", "price $/Mtok", "profit $M/month"]
-    table["profit $M/month"] = table["profit $M/month"] / 1e6
+    cols = ["name", "openness", "share", "price_usd_per_mtok", "revenue_usd_per_month", "profit_usd_per_month"]
+    table = result.vendors[cols].copy()
+    table.columns = ["vendor", "weights", "token share", "price $/Mtok", "model revenue $M/mo", "profit* $M/mo"]
+    for col in ("model revenue $M/mo", "profit* $M/mo"):
+        table[col] = table[col] / 1e6
     with pd.option_context("display.float_format", "{:,.3f}".format, "display.width", 120):
         lines = [
             f"market_sim: {len(ts)} months to {last['date']}, seed {result.seed}, "
             f"scenario {result.scenario.hash}, {result.wall_seconds:.2f} s",
             "",
             table.to_string(index=False),
+            "* profit = model revenue + complement revenue (e.g. Meta's advertising) - serving, payroll, "
+            "compute and training costs",
             "",
             f"open-weight token share        {last['share_open']:.3f}",
             f"closed API price               {last['price_closed']:.3f} $/Mtok",
             f"open effective cost            {last['price_open']:.3f} $/Mtok",
-            f"closed margin (Lerner)         {last['margin_closed']:.3f}",
+            f"closed API margin (p - c)/p    {last['margin_closed']:.3f}  (over serving cost only: "
+            "training, R&D and payroll are not in c)",
             f"open lag behind closed         {last['lag_months']:.1f} months",
             f"value share of applications    {last['value_share_applications']:.3f}",
             f"HHI (token shares)             {last['hhi']:.3f}",
@@ -365,7 +417,7 @@ def cmd_calibrate(args) -> int:
 
     if args.seeds < 1:
         raise SpecError(f"--seeds {args.seeds} is not allowed: expected an integer >= 1")
-    table = run_calibration(seeds=args.seeds, workers=args.workers, report=args.report, figures_dir=args.figures)
+    table = run_calibration(seeds=args.seeds, workers=args.workers, report=args.report, figures_dir=_figures(args))
     print(table.loc[:, :"status"].to_string(index=False) if "status" in table else table.to_string(index=False))
     print(f"\nwrote {args.report}")
     return 0
@@ -406,7 +458,7 @@ def cmd_experiment(args) -> int:
 def cmd_sensitivity(args) -> int:
     from market_sim.sensitivity import run_sensitivity
 
-    table = run_sensitivity(args.samples, args.workers, args.report, args.figures, args.out)
+    table = run_sensitivity(args.samples, args.workers, args.report, _figures(args), args.out)
     print(table.round(3).to_string(index=False))
     print(f"\nwrote {args.report}")
     return 0
@@ -415,9 +467,19 @@ def cmd_sensitivity(args) -> int:
 def cmd_validate(args) -> int:
     from market_sim.validation_report import run_validation
 
-    table = run_validation(report=args.report, figures_dir=args.figures, seeds=args.seeds)
+    table = run_validation(report=args.report, figures_dir=_figures(args), seeds=args.seeds)
     print(table.to_string(index=False))
     print(f"\nwrote {args.report}")
+    return 0
+
+
+def cmd_dashboard(args) -> int:
+    from market_sim.dashboard import serve
+    from market_sim.errors import UserError
+
+    if not 1 <= args.port <= 65535:
+        raise UserError(f"--port {args.port} is not allowed: expected an integer in [1, 65535]")
+    serve(args.port, args.host)
     return 0
 
 
@@ -448,7 +510,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     args.command_line = ["market-sim", *argv]
     try:
-        return args.func(args)
+        from market_sim.plots import figure_formats
+
+        with figure_formats(getattr(args, "format", None)):
+            return args.func(args)
     except UserError as exc:
         return _fail(str(exc))
     except BrokenPipeError:  # output piped into `head` and closed: not an error of the run

@@ -29,6 +29,7 @@ import tomli_w
 
 from market_sim.analysis.summary import t_interval
 from market_sim.errors import SpecError
+from market_sim.plots import save_figure
 from market_sim.sweep import SweepSpec, load_sweep, run_sweep
 from market_sim.sweep.store import SweepResult
 
@@ -223,7 +224,7 @@ class ExperimentContext:
         self.text += [caption, "", markdown_table(frame.round(digits)), ""]
 
     def figure(self, fig, name: str, caption: str) -> None:
-        fig.savefig(self.out / name, dpi=100)
+        save_figure(fig, self.out / name, dpi=100)
         self.figures.append((name, caption))
 
 

@@ -125,5 +125,8 @@ class MarketModel(mesa.Model):
         return self.timeseries()
 
     def timeseries(self) -> pd.DataFrame:
-        """One row per month, columns as in docs/metrics.md."""
-        return pd.DataFrame.from_records(self.records)
+        """One row per month, columns as in docs/metrics.md; ``date`` is a monthly ``Period``."""
+        ts = pd.DataFrame.from_records(self.records)
+        if "date" in ts:
+            ts["date"] = pd.PeriodIndex(ts["date"], freq="M")
+        return ts

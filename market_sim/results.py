@@ -79,6 +79,15 @@ class RunResult:
     wall_seconds: float = 0.0
     _figures: dict = field(default_factory=dict, repr=False)
 
+    def __repr__(self) -> str:
+        ts = self.timeseries
+        span = f"{ts['date'].iloc[0]}..{ts['date'].iloc[-1]}" if len(ts) else "no months"
+        share = f", share_open={ts['share_open'].iloc[-1]:.3f}" if "share_open" in ts and len(ts) else ""
+        return (
+            f"RunResult(seed={self.seed}, months={len(ts)} ({span}), vendors={len(self.vendors)}, "
+            f"scenario={self.scenario.hash}{share}, {self.wall_seconds:.1f} s)"
+        )
+
     def plot_adoption(self) -> Figure:
         """Token share per vendor over time (open solid, closed dashed)."""
         return plots.plot_adoption(self.timeseries, self.vendors)

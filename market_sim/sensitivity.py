@@ -20,6 +20,7 @@ from market_sim.analysis.plots import plot_indices
 from market_sim.analysis.sensitivity import sobol_indices
 from market_sim.analysis.summary import final_values
 from market_sim.experiment import default_directory, markdown_table
+from market_sim.plots import save_figure
 from market_sim.sweep import SweepSpec, load_sweep, run_sweep
 from market_sim.sweep.executors import open_executor
 
@@ -108,7 +109,7 @@ def summary_text(indices: pd.DataFrame) -> list[str]:
 def write_report(indices: pd.DataFrame, result, report: Path, figures_dir: Path) -> None:
     figures_dir.mkdir(parents=True, exist_ok=True)
     fig = plot_indices(indices, title="Sobol indices (95% bootstrap CI)")
-    fig.savefig(figures_dir / "sensitivity_indices.png", dpi=90)
+    save_figure(fig, figures_dir / "sensitivity_indices.png", dpi=90)
     spec = result.manifest["spec"]
     n_runs = len(result.runs)
     failed = int((result.runs["status"] != "ok").sum())

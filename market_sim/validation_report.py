@@ -52,6 +52,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from scipy.optimize import brentq, root  # noqa: E402
 
 from market_sim.calibration import loglinear_decline_per_year, window  # noqa: E402
+from market_sim.plots import save_figure
 from market_sim.provenance import git_commit  # noqa: E402
 from market_sim.results import run  # noqa: E402
 from market_sim.scenario import Scenario  # noqa: E402
@@ -897,7 +898,7 @@ def plot_convergence(traces: dict, path: Path | None = None) -> Figure:
     if path is not None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=100)
+        save_figure(fig, path, dpi=100)
     return fig
 
 
@@ -968,9 +969,9 @@ def plot_face(face: FaceValidation, path: Path | None = None) -> Figure:
         vals = [car.loc[car["arm"] == a, f"salary_{v}"].mean() / 1e3 for v in vendors]
         ax.bar(np.arange(len(vendors)) + (i - (len(arms) - 1) / 2) * width, vals, width, label=a, color=f"C{i + 4}")
     ax.set_xticks(np.arange(len(vendors)), vendors, rotation=30, fontsize=8)
-    lo = np.nanmin(car[[f"salary_{v}" for v in vendors]].to_numpy(float)) / 1e3 if len(car) else 0.0
-    if np.isfinite(lo):
-        ax.set_ylim(0.8 * lo, None)
+    top = np.nanmax(car[[f"salary_{v}" for v in vendors]].to_numpy(float)) / 1e3 if len(car) else np.nan
+    if np.isfinite(top):
+        ax.set_ylim(0, 1.3 * top)  # bars start at zero; headroom for the legend
     ax.set_ylabel("salary per skill unit (USD thousand per year)")
     ax.set_title(
         f"(c) Lerner & Tirole / Stern: salaries, {face.salary_window[0]}..{face.salary_window[1]}\n(mean over seeds)",
@@ -984,7 +985,7 @@ def plot_face(face: FaceValidation, path: Path | None = None) -> Figure:
     if path is not None:
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, dpi=100)
+        save_figure(fig, path, dpi=100)
     return fig
 
 

@@ -97,7 +97,8 @@ def test_run_timeseries(run_dir):
     out, _, _ = run_dir
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert len(ts) == 3
-    assert list(ts["date"]) == DATES
+    assert list(ts["date"].astype(str)) == DATES
+    assert isinstance(ts["date"].dtype, pd.PeriodDtype)
     csv = pd.read_csv(out / "timeseries.csv")
     assert list(csv.columns) == list(ts.columns)
     assert len(csv) == 3

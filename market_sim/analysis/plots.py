@@ -1,13 +1,15 @@
 """Figures of a sweep: metric over time with confidence bands, two-parameter heatmaps, sensitivity indices.
 
 Every function returns a :class:`matplotlib.figure.Figure` built without pyplot (no GUI backend, nothing
-registered with pyplot, so nothing to close): save it with ``fig.savefig(path)``. ``units`` maps a
-metric or parameter name to an axis label with its unit (e.g. ``{"price_closed": "closed API price
-(USD/Mtok)"}``); names not in it are used as they are.
+registered with pyplot, so nothing to close): save it with :func:`market_sim.plots.save_figure`.
+Axis labels come from :mod:`market_sim.labels` (human name and unit); ``units`` maps a metric or
+parameter name to a label that overrides it. Bands are per group; a band that pools several design
+points says so in its legend entry. Groups are ordered numerically (``every_4`` before ``every_18``).
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 
 import matplotlib.dates as mdates
@@ -17,10 +19,17 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from market_sim.analysis.summary import _as_list, arms, final_values, over_time, parameter_columns
+from market_sim.labels import label, money_scale, numeric_key
 
 
-def _label(units: Mapping[str, str] | None, name: str) -> str:
-    return (units or {}).get(name, name)
+def _label(units: Mapping[str, str] | None, name: str, scale: float = 1.0) -> str:
+    given = (units or {}).get(name)
+    return given if given and scale == 1.0 else label(name, scale=scale)
+
+
+def _wrap(text: str, width_inches: float, fontsize: float = 12.0) -> str:
+    """A title broken into lines that fit the figure width (about 0.55 em per character)."""
+    return "\n".join(textwrap.wrap(text, max(20, int(width_inches * 72 / (0.55 * fontsize))))) if text else text
 
 
 def _group_label(by: list[str], key: tuple) -> str:
@@ -55,25 +64,37 @@ def plot_over_time(
     fig = Figure(figsize=(8, 4.5), layout="constrained")
     ax = fig.add_subplot()
     has_dates = "date" in stats.columns
-    groups = stats.groupby(by, sort=True, dropna=False) if by else [((), stats)]
-    for i, (key, group) in enumerate(groups):
+    scale = money_scale(metric, stats["mean"])
+    groups = sorted(stats.groupby(by, sort=False, dropna=False), key=lambda g: numeric_key(g[0])) if by else []
+    for i, (key, group) in enumerate(groups or [((), stats)]):
         color = f"C{i % 10}"
-        x = pd.to_datetime(group["date"], format="%Y-%m") if has_dates else group["month"]
-        label = _group_label(by, key) if by else metric
-        ax.plot(x, group["mean"], color=color, linewidth=2.0, label=f"{label} (n={int(group['n'].max())})")
-        ax.fill_between(x, group["ci_low"], group["ci_high"], color=color, alpha=0.2, linewidth=0)
-    handles, labels = ax.get_legend_handles_labels()
-    handles.append(Patch(facecolor="grey", alpha=0.3, label=f"{pct} CI over replicates"))
+        x = pd.to_datetime(group["date"].astype(str), format="%Y-%m") if has_dates else group["month"]
+        name = _group_label(by, key) if by else metric
+        ax.plot(x, group["mean"] / scale, color=color, linewidth=2.0, label=f"{name} (n={int(group['n'].max())})")
+        ax.fill_between(x, group["ci_low"] / scale, group["ci_high"] / scale, color=color, alpha=0.2, linewidth=0)
+    handles, _ = ax.get_legend_handles_labels()
+    pooled = _points_pooled(runs, by)
+    band = f"{pct} CI over replicates" + (f", pooled over {pooled} design points" if pooled > 1 else "")
+    handles.append(Patch(facecolor="grey", alpha=0.3, label=band))
     ax.legend(handles=handles, fontsize=8, frameon=False)
     if has_dates:
         locator = mdates.AutoDateLocator()
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
     ax.set_xlabel("month")
-    ax.set_ylabel(ylabel or _label(units, metric))
-    ax.set_title(title or f"{metric}: mean over replicates with {pct} confidence band")
+    ax.set_ylabel(ylabel or _label(units, metric, scale))
+    name = label(metric).split(" (")[0]
+    ax.set_title(_wrap(title or f"{name}: mean over replicates with {pct} confidence band", 8))
     ax.grid(alpha=0.3)
     return fig
+
+
+def _points_pooled(runs: pd.DataFrame, by: list[str]) -> int:
+    """The largest number of design points inside one group of ``by`` (1 = nothing pooled)."""
+    if "point" in by or "point" not in runs or runs.empty:
+        return 1
+    ok = runs[runs["status"] == "ok"] if "status" in runs else runs
+    return int(ok.groupby(by)["point"].nunique().max()) if by else int(ok["point"].nunique())
 
 
 def plot_heatmap(
@@ -119,6 +140,7 @@ def plot_heatmap(
     image = ax.imshow(values, origin="lower", aspect="auto", cmap=cmap, interpolation="nearest")
     ax.set_xticks(np.arange(grid.shape[1]), labels=[_tick(v) for v in grid.columns])
     ax.set_yticks(np.arange(grid.shape[0]), labels=[_tick(v) for v in grid.index])
+    width = fig.get_size_inches()[0]
     if values.count() and grid.size <= 400:
         for (k, j), value in np.ndenumerate(values.filled(np.nan)):
             if np.isfinite(value):
@@ -130,7 +152,8 @@ def plot_heatmap(
     ax.set_xlabel(_label(units, x))
     ax.set_ylabel(_label(units, y))
     where = f", arm {arm}" if arm else ""
-    ax.set_title(title or f"{metric}: mean of the last {window_months} months over replicates{where}")
+    name = label(metric).split(" (")[0]
+    ax.set_title(_wrap(title or f"{name}: mean of the last {window_months} months over replicates{where}", width * 0.8))
     return fig
 
 
@@ -154,8 +177,8 @@ def plot_indices(
     keys = [c for c in ("arm", "metric") if c in indices.columns]
     panels = list(indices.groupby(keys, sort=False, dropna=False)) if keys else [((), indices)]
     n_params = max((len(p) for _, p in panels), default=1)
-    fig = Figure(figsize=(max(6.0, 2.0 + 0.8 * n_params), 3.6 * len(panels)), layout="constrained")
-    axes = fig.subplots(len(panels), 1, squeeze=False)[:, 0]
+    fig = Figure(figsize=(max(6.0, 2.0 + 0.8 * n_params), 1.5 + 2.4 * len(panels)), layout="constrained")
+    axes = fig.subplots(len(panels), 1, squeeze=False, sharex=True)[:, 0]
     for ax, (key, panel) in zip(axes, panels, strict=True):
         info = dict(zip(keys, key, strict=True))
         metric = info.get("metric")
@@ -164,7 +187,7 @@ def plot_indices(
             width = 0.38
             ax.bar(pos - width / 2, panel["S1"], width, yerr=panel.get("S1_conf"), capsize=3, label="first order S1")
             ax.bar(pos + width / 2, panel["ST"], width, yerr=panel.get("ST_conf"), capsize=3, label="total order ST")
-            ax.set_ylabel("Sobol index (share of variance)")
+            ax.set_ylabel("Sobol index")
             ax.axhline(0.0, color="black", linewidth=0.8)
         else:
             ax.bar(pos, panel["mu_star"], 0.6, yerr=panel.get("mu_star_conf"), capsize=3, label="μ* (mean |effect|)")
@@ -172,15 +195,12 @@ def plot_indices(
                 ax.plot(pos, panel["sigma"], "o", color="black", label="σ (sd of effects)")
             ax.set_ylabel(f"μ*, σ ({_label(units, metric)})" if metric else "μ*, σ")
         ax.set_xticks(pos, labels=list(panel["parameter"]), rotation=30, ha="right")
-        ax.set_xlabel("parameter")
         where = f" ({info['arm']})" if info.get("arm") else ""
         name = "Sobol indices" if kind == "sobol" else "Morris screening"
-        ax.set_title(f"{name}: {metric}{where}" if metric else name)
-        ax.legend(fontsize=8, frameon=False)
+        ax.set_title(f"{name}: {label(metric).split(' (')[0]}{where}" if metric else name, fontsize=10)
+        ax.legend(fontsize=8, frameon=False, loc="upper right")
         ax.grid(axis="y", alpha=0.3)
+    axes[-1].set_xlabel("parameter")
     if title:
-        if len(panels) == 1:
-            axes[0].set_title(title)
-        else:
-            fig.suptitle(title)
+        fig.suptitle(title, fontsize=12)
     return fig

@@ -17,6 +17,9 @@
     [arms]                        # optional paired arms, run with the same seeds (common random numbers)
     open = { "vendors.meta.openness" = "always_open" }
 
+    [fixed]                       # optional: dotted overrides applied to every run
+    "researchers.count" = 500
+
 The model never knows it is in a sweep: a run is a scenario with dotted overrides and a seed.
 
 A spec means what it says: unknown keys, an empty or unsafe name, ``samples`` with a grid,
@@ -45,7 +48,7 @@ from market_sim.scenario import Scenario
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 SWEEP_KEYS = ("name", "scenario", "months", "replicates", "seed", "design", "samples", "metrics", "plugins")
-SECTIONS = ("sweep", "parameters", "arms")
+SECTIONS = ("sweep", "parameters", "arms", "fixed")
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")  # a file name: no '/', no leading '.', no '..'
 RESERVED_COLUMNS = ("run_id", "month", "date")
 MAX_RUNS = 200_000  # the largest design (points x arms x replicates) accepted without max_runs
@@ -112,16 +115,25 @@ class SweepSpec:
         return checked or _check_against_scenario(spec)
 
     def base_scenario(self) -> Scenario:
-        """The scenario every run starts from (with the spec's months)."""
+        """The scenario every run starts from (with the spec's months and [fixed] overrides)."""
         try:
             if self.scenario == "default":
                 base = Scenario.default()
             else:
                 path = Path(self.scenario)
                 base = Scenario.load(path if path.is_absolute() else self.base_dir / path)
-            return base.with_overrides({"run.months": self.months}) if self.months else base
+            base = base.with_overrides({"run.months": self.months}) if self.months else base
         except ScenarioError as exc:
             raise _spec_error(exc)(f"sweep.scenario: {exc}") from None
+        fixed = self.raw.get("fixed", {})
+        if not isinstance(fixed, dict):
+            raise SpecError(
+                f"[fixed] = {fixed!r} is not allowed: expected a table of dotted overrides (developers.count = 5000)"
+            )
+        try:
+            return base.with_overrides(fixed) if fixed else base
+        except ScenarioError as exc:
+            raise _spec_error(exc)(f"fixed: {exc}") from None
 
     @property
     def hash(self) -> str:
@@ -193,6 +205,12 @@ def _check_structure(cls, raw: dict, base_dir: Path, max_runs: int) -> SweepSpec
                 f"arms.{arm}: {', '.join(swept)} is swept in [parameters]; an arm may not override a swept key "
                 "(every run of the arm would use the arm's value)"
             )
+    fixed = raw.get("fixed", {})
+    both = sorted(set(fixed) & set(params)) if isinstance(fixed, dict) else []
+    if both:
+        raise SpecError(
+            f"fixed: {', '.join(both)} is swept in [parameters]; a key is either fixed for every run or swept"
+        )
     for key, value in params.items():
         if not isinstance(value, list) or not value:
             raise SpecError(f"parameters.{key} = {value!r} is not allowed: expected a non-empty list")

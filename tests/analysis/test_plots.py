@@ -55,9 +55,9 @@ def test_plot_heatmap_shows_the_mean_grid():
     fig = plot_heatmap(runs, ts, "share_open", x="developers.count", y="market.choice_noise")
     render(fig)
     ax, cbar_ax = fig.axes
-    assert ax.get_xlabel() == "developers.count"
-    assert ax.get_ylabel() == "market.choice_noise"
-    assert cbar_ax.get_ylabel() == "share_open"
+    assert ax.get_xlabel() == "simulated developers"  # labels from market_sim.labels
+    assert ax.get_ylabel() == "market.choice_noise"  # a key without a label stays as it is
+    assert cbar_ax.get_ylabel() == "open-weight token share (fraction)"
     grid = ax.get_images()[0].get_array()
     assert grid.shape == (3, 2)
     assert grid[2, 1] == pytest.approx(2.0 + 0.5 + 0.1)
@@ -93,7 +93,7 @@ def test_plot_indices_sobol_and_morris():
     assert "Sobol" in ax.get_ylabel()
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["first order S1", "total order ST"]
     assert len(ax.patches) == 6
-    assert "share_open" in ax.get_title()
+    assert "open-weight token share" in ax.get_title()
 
     morris = pd.DataFrame(
         {
