@@ -352,6 +352,24 @@ def _apply_bounds() -> None:
 _apply_bounds()
 
 
+# Keys read by one price form only (docs/ODD.md 7.7): the other form ignores them.
+_FORM_PAIRS = (
+    ("developers.lockin_aversion_mean", "developers.lockin_aversion_usd_mean"),
+    ("penalties.integration_selfhost", "penalties.integration_selfhost_usd_per_month"),
+    ("penalties.integration_host", "penalties.integration_host_usd_per_month"),
+    *((f"switching.{k}", f"switching.{k}_usd") for k in ("onboarding", "open_to_open", "closed_exit", "other")),
+)
+FORM_ONLY_KEYS = {"linear": {lin for lin, _ in _FORM_PAIRS}, "log": {log for _, log in _FORM_PAIRS}}
+
+
+def inactive_keys(price_form: str) -> dict[str, str]:
+    """Keys that ``price_form`` ignores, each with the key it reads instead."""
+    other = "log" if price_form == "linear" else "linear"
+    pairs = {lin: log for lin, log in _FORM_PAIRS}
+    pairs.update({log: lin for lin, log in _FORM_PAIRS})
+    return {key: pairs[key] for key in FORM_ONLY_KEYS[other]}
+
+
 def _bad(key: str, value: Any, allowed: str) -> ScenarioError:
     return ScenarioError(f"{key} = {value!r} is not allowed: expected {allowed}")
 

@@ -45,6 +45,7 @@ from market_sim.errors import ScenarioError, SpecError, SpecStrategyError, Unkno
 from market_sim.files import load_toml
 from market_sim.plugins import load_plugins, refuse_unless_allowed, resolve_spec_plugins
 from market_sim.scenario import Scenario
+from market_sim.schema import inactive_keys
 
 DESIGNS = ("grid", "lhs", "sobol", "morris")
 SWEEP_KEYS = ("name", "scenario", "months", "replicates", "seed", "design", "samples", "metrics", "plugins")
@@ -247,6 +248,7 @@ def _check_against_scenario(spec: SweepSpec) -> SweepSpec:
     params = tuple(_parameter(base, p.key, list(p.values), spec.design) for p in spec.parameters)
     for arm, overrides in spec.arms.items():
         _check(base, overrides, f"arms.{arm}")
+    _refuse_inactive(base, spec)
     spec = SweepSpec(**{**spec.__dict__, "parameters": params})
     if spec.metrics is not None:
         from market_sim.results import run
@@ -258,6 +260,20 @@ def _check_against_scenario(spec: SweepSpec) -> SweepSpec:
         if unknown:
             raise SpecError(f"sweep.metrics: unknown metric(s) {', '.join(unknown)} (see docs/metrics.md)")
     return spec
+
+
+def _refuse_inactive(base: Scenario, spec: SweepSpec) -> None:
+    """A swept or arm key that the runs' price form ignores would compute nothing (docs/ODD.md 7.7)."""
+    varied = {p.key for p in spec.parameters} | {k for overrides in spec.arms.values() for k in overrides}
+    if "market.price_form" in varied:
+        return  # the form itself varies: each run reads the keys of its own form
+    form = base.get("market.price_form")
+    ignored = inactive_keys(form)
+    for key in sorted(varied & set(ignored)):
+        raise SpecError(
+            f"{key} is varied but market.price_form = {form!r} ignores it: vary {ignored[key]} instead "
+            "(or set market.price_form in [fixed])"
+        )
 
 
 def _typed(table: dict, key: str, kind: type, default, lo: int | None = None, hi: int | None = None):

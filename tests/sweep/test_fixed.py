@@ -27,3 +27,15 @@ def test_a_key_fixed_and_swept_is_refused():
 def test_a_bad_fixed_value_names_the_key():
     with pytest.raises(SpecError, match="market.price_form"):
         SweepSpec.from_dict(spec(fixed={"market.price_form": "cubic"})).base_scenario()
+
+
+def test_a_key_the_price_form_ignores_is_refused_when_varied():
+    with pytest.raises(SpecError, match="switching.closed_exit_usd"):
+        SweepSpec.from_dict(spec(parameters={"switching.closed_exit": [0.2, 0.8]}))
+    with pytest.raises(SpecError, match="developers.lockin_aversion_usd_mean"):
+        SweepSpec.from_dict(spec(arms={"a": {"developers.lockin_aversion_mean": 0.3}}))
+    linear = {"market.price_form": "linear"}
+    SweepSpec.from_dict(spec(fixed=linear, parameters={"switching.closed_exit": [0.2, 0.8]}))  # read there
+    with pytest.raises(SpecError, match="switching.closed_exit "):
+        SweepSpec.from_dict(spec(fixed=linear, parameters={"switching.closed_exit_usd": [100.0, 900.0]}))
+    SweepSpec.from_dict(spec(parameters={"market.price_form": ["linear", "log"], "switching.closed_exit": [0.2]}))

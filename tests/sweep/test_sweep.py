@@ -299,7 +299,7 @@ def test_analyze_writes_summary_differences_figures_and_indices(tmp_path):
     sobol = SweepSpec.from_dict(
         {
             "sweep": {"design": "sobol", "samples": 4, "replicates": 1, "months": 3, "metrics": ["share_open"]},
-            "parameters": {"hosts.markup": [0.1, 1.0], "switching.closed_exit": [0.0, 2.0]},
+            "parameters": {"hosts.markup": [0.1, 1.0], "switching.closed_exit_usd": [0.0, 3000.0]},
         }
     )
     base = {k: v for k, v in SMALL.items()}
@@ -307,7 +307,7 @@ def test_analyze_writes_summary_differences_figures_and_indices(tmp_path):
     sweep_into(tmp_path / "s", SweepSpec.from_dict(raw))
     assert main(["analyze", str(tmp_path / "s"), "--window", "2"]) == 0
     indices = pd.read_csv(tmp_path / "s" / "indices.csv")
-    assert set(indices["parameter"]) == {"hosts.markup", "switching.closed_exit"}
+    assert set(indices["parameter"]) == {"hosts.markup", "switching.closed_exit_usd"}
     assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(indices.columns)
 
 
