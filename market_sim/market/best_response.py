@@ -204,7 +204,7 @@ def _foc(m, p0, cst, ln_e, ln_rest, shift, ln_out, X, kx, rho, eps, log_form, no
 @njit(cache=True, error_model="numpy")
 def _solve_markup(guess, p0, cst, ln_e, ln_rest, shift, ln_out, X, kx, rho, eps, log_form, noise, tol=1e-9):
     """Root of the first-order condition h(m) = 0 (h > 0 below it) in t = ln m: a bracket found
-    by doubling (or halving) from ``guess``, then Newton steps safeguarded by bisection
+    from ``guess`` in steps of 10% that square each time, then Newton steps safeguarded by bisection
     (``rtsafe``, Press et al., Numerical Recipes 9.4): a step that leaves the bracket or does not
     halve it fast enough is a bisection, so flat stretches of the profit (an option priced out of
     its nest) cannot stall it. Profit is quasi-concave in the own price in (nested) logit models,
@@ -216,22 +216,25 @@ def _solve_markup(guess, p0, cst, ln_e, ln_rest, shift, ln_out, X, kx, rho, eps,
     m = guess
     f, _ = _foc(m, *args)
     lo = hi = m
+    step = 1.1  # last month's markup is usually within 10% of this month's: a tight first bracket
     if f > 0:
         while True:
-            lo, hi = hi, min(2.0 * hi, cap)
+            lo, hi = hi, min(step * hi, cap)
             f_hi, _ = _foc(hi, *args)
             if f_hi <= 0:
                 break
             if hi >= cap:
                 return cap
+            step *= step
     else:
         while True:
-            lo, hi = max(0.5 * lo, floor), lo
+            lo, hi = max(lo / step, floor), lo
             f_lo, _ = _foc(lo, *args)
             if f_lo > 0:
                 break
             if lo <= floor:
                 return floor
+            step *= step
     t_lo, t_hi = math.log(lo), math.log(hi)
     t = 0.5 * (t_lo + t_hi)
     dx_old = dx = t_hi - t_lo
