@@ -272,11 +272,11 @@ def _nest_weights(ids, u, sigma, nest, rho, outside, top_g, sum_g, lnw, touched)
             continue
         g = nest[ids[k]]
         lnw[k] = (lnw[k] - top_g[g]) * inv_rho
-        sum_g[g] += math.exp(lnw[k])
+        sum_g[g] += 1.0 if lnw[k] == 0.0 else math.exp(lnw[k])  # exp(0) = 1: the nest's top member
     total = math.exp(-top) if outside else 0.0
     for j in range(nt):
         g = touched[j]
-        w = math.exp(top_g[g] - top + (1.0 - rho) * math.log(sum_g[g]))
+        w = math.exp(top_g[g] - top + ((1.0 - rho) * math.log(sum_g[g]) if sum_g[g] != 1.0 else 0.0))
         top_g[g] = w  # from here on: the nest's weight
         total += w
     return top, total, nt
@@ -312,7 +312,7 @@ def _pick(ids, u, s, sigma, nest, rho, outside, rng, top_g, sum_g, lnw, touched)
                 if u[k] == -np.inf or nest[ids[k]] != chosen_g:
                     continue
                 best, best_s = ids[k], s[k]
-                within -= math.exp(lnw[k])
+                within -= 1.0 if lnw[k] == 0.0 else math.exp(lnw[k])
                 if within < 0.0:
                     break
     _reset(top_g, sum_g, touched, nt)
