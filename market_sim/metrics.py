@@ -40,9 +40,13 @@ def options_per_adopter(option: np.ndarray) -> float:
     F10 multi-homing); NaN without adopters."""
     if option.shape[0] == 0:
         return float("nan")
-    ordered = np.sort(option, axis=1)
-    distinct = (ordered >= 0) & np.concatenate([np.ones((ordered.shape[0], 1), bool), np.diff(ordered, axis=1) != 0], 1)
-    return float(distinct.sum(axis=1).mean())
+    distinct = np.zeros(option.shape[0])
+    for tau in range(option.shape[1]):  # tier tau counts if it is on an option no earlier tier uses
+        new = option[:, tau] >= 0
+        for earlier in range(tau):
+            new &= option[:, tau] != option[:, earlier]
+        distinct += new
+    return float(distinct.mean())
 
 
 def lag_months(closed_frontier: list[float], open_best: float, growth_before_per_year: float) -> float:
