@@ -7,9 +7,9 @@ The formulas are those of :mod:`market_sim.market.demand`, where they are writte
 expressions (the definition, used by the tests and for inspection). The loops never build
 (developers x options) matrices: each (developer, tier) visits its options once, and a choice
 is drawn from the nested-logit probabilities with one uniform number from the model's own
-``numpy.random.Generator`` (so a seed still fixes the run). ``tests/test_mechanisms.py`` holds
-the loops to the definition: identical utilities, values, payments and tokens, nested-logit
-choice frequencies, Bass awareness probabilities, and markups that maximise expected profit.
+``numpy.random.Generator`` (so a seed still fixes the run). ``tests/test_demand.py`` holds the
+loops to the definition: identical utilities, values, payments and tokens, argmax choices
+without noise, nested-logit choice frequencies and Bass awareness probabilities.
 """
 
 from __future__ import annotations
