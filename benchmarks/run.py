@@ -543,7 +543,8 @@ def render_targets(results: dict) -> list[str]:
     res = {r["researchers"]: r for r in results.get("scaling", {}).get("researchers", [])}
     if 1_000_000 in dev:
         big = dev[1_000_000]
-        rows.append(("10^6 developers × 96 months", "< 30 s", f"{big['seconds']:.1f} s", big["seconds"] < TARGETS["million_s"]))
+        seconds = big["seconds"]
+        rows.append(("10^6 developers × 96 months", "< 30 s", f"{seconds:.1f} s", seconds < TARGETS["million_s"]))
         rows.append(
             (
                 "… peak memory",
@@ -590,7 +591,8 @@ def render_ratio(r: dict, agreement: dict | None) -> list[str]:
     lines = [
         "## (a) Vectorised vs the per-agent Mesa reference",
         "",
-        f"The developers' month (contributions, awareness, reconsideration, nested-logit choice per task tier, switching costs) on the "
+        "The developers' month (contributions, awareness, reconsideration, nested-logit choice per task tier, "
+        "switching costs) on the "
         f"same frozen market: the default scenario ({r['developers']:,} developers, seed 1) after "
         f"{r['frozen_month']} months, {r['options']} options, {r['active']:,} developers active and more entering. "
         f"Each measurement steps {r['months']} months; vectorised (the package's `community`, `spread_awareness`, "

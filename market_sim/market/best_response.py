@@ -103,12 +103,12 @@ def _best_markups(
     for c in range(nc):
         p0, cst = price0[c], cost[c]
         # units that may buy o, with a probability above e^-25 at least when o is priced at cost
-        at_cost = np.empty(n)
-        for r in range(n):
-            at_cost[r] = ln_e[r, c] + _dz(cst, p0, kx[r], eps, log_form, noise) / (1.0 - rho)
+        keep = np.empty(n, np.int64)
         buyers = 0
         for r in range(n):
-            if _buys(at_cost[r], ln_rest[r, c], shift[r, c], ln_out[r, c], rho):
+            at_cost = ln_e[r, c] + _dz(cst, p0, kx[r], eps, log_form, noise) / (1.0 - rho)
+            if _buys(at_cost, ln_rest[r, c], shift[r, c], ln_out[r, c], rho):
+                keep[buyers] = r
                 buyers += 1
         if buyers == 0:
             if log_form:
@@ -120,13 +120,7 @@ def _best_markups(
                     mean_k += kx[r] / max(n, 1)
                 out[c] = 1.0 / mean_k if mean_k > 0 else max(p0 - cst, 0.0)
             continue
-        # the units that buy o with a non-negligible probability at the current price
-        keep = np.empty(buyers, np.int64)
-        b = 0
-        for r in range(n):
-            if _buys(at_cost[r], ln_rest[r, c], shift[r, c], ln_out[r, c], rho):
-                keep[b] = r
-                b += 1
+        keep = keep[:buyers]
         guess = p0 - cst
         if not guess > 0.0:
             guess = max(cst, 1e-9)
