@@ -65,9 +65,13 @@ class Vendor(mesa.Agent):
         cash_usd, funding_left_usd: money; a vendor with negative cash and no funding exits (C21).
         kappa: internal capability frontier (kappa-units, 1 = 10x effective compute).
         knowledge: algorithmic knowledge stock A_v; kappa = A_v + compute term.
+        free_knowledge: the part of A_v gained without paying for it (absorbed community work,
+            spillover, usage learning), kappa-units; it does not raise serving cost (docs/ODD.md 7.6).
         compute_avg_usd: exponential moving average (weight 1/12) of compute spend.
         released_kappa, released_open: latest release per size (what the vendor serves).
         open_kappa: latest open-weight release per size (what hosts and self-hosters serve).
+        released_cost_kappa, open_cost_kappa: the same releases' capability less the vendor's
+            free_knowledge at release: the capability that sets serving cost (docs/ODD.md 7.6).
         price: the vendor's own API/service price per size, USD per Mtok.
         community_stock: accumulated community work on its open models (C10, C14).
         forks: derivative models published so far (C14), real-population scale.
@@ -85,6 +89,7 @@ class Vendor(mesa.Agent):
         self.funding_left_usd = cfg["funding_usd"]
         self.kappa = cfg["initial_capability"]
         self.knowledge = cfg["initial_capability"]  # A_v, set at the first research step
+        self.free_knowledge = 0.0
         self.compute_avg_usd = 0.0
         self.compute_cost_factor = cfg["compute_cost_factor"]
         self.quality_premium = cfg["quality_premium"]
@@ -93,6 +98,8 @@ class Vendor(mesa.Agent):
         self.released_kappa = np.full(N_SIZES, np.nan)
         self.released_open = np.zeros(N_SIZES, bool)
         self.open_kappa = np.full(N_SIZES, np.nan)
+        self.released_cost_kappa = np.full(N_SIZES, np.nan)
+        self.open_cost_kappa = np.full(N_SIZES, np.nan)
         self.price = np.zeros(N_SIZES)
         self.families: list[Family] = []
         self.community_stock = 0.0
@@ -160,9 +167,11 @@ class Vendor(mesa.Agent):
             kappa[k] = self.kappa - gaps[k]
             flags[k] = op
             self.released_kappa[k] = kappa[k]
+            self.released_cost_kappa[k] = kappa[k] - self.free_knowledge
             self.released_open[k] = op
             if op:
                 self.open_kappa[k] = kappa[k]
+                self.open_cost_kappa[k] = kappa[k] - self.free_knowledge
         self.families.append(Family(month, kappa, flags, cost_usd))
         self.ledger.training += cost_usd
 

@@ -72,7 +72,9 @@ def research(model) -> None:
         )
         others_open = np.max(np.delete(open_best, v.index), initial=-np.inf)
         spillover = spill["rate"] * max(0.0, others_open - v.kappa)
-        v.knowledge += research_ + absorbed + spillover + rnd["usage_learning"] * shares[v.index]
+        free = absorbed + spillover + rnd["usage_learning"] * shares[v.index]
+        v.knowledge += research_ + free
+        v.free_knowledge += free  # not bought with compute: does not raise serving cost (7.6)
         # a frontier once reached is not lost (trained weights exist), even if compute shrinks
         v.kappa = max(v.kappa, v.knowledge + compute_term(cfg, t, v.compute_avg_usd, v.compute_cost_factor))
 

@@ -101,9 +101,10 @@ def build_options(vendors, cfg: dict, month: int, community_factor: np.ndarray) 
     """The option table for this month, before pricing (VENDOR prices are the vendors' last).
 
     Serving cost per Mtok of a model of size k and capability kappa:
-    ``c(k, kappa, t) = c_k(0) (1 - d)^(t/12) 10^(b (kappa - kappa_ref_k))`` times the vendor's
-    compute-cost factor (b = serving_cost_capability_elasticity: capability costs compute at
-    inference too, F1, F2); open models' cost is cut by the community (C5):
+    ``c(k, kappa, t) = c_k(0) (1 - d)^(t/12) 10^(b (kappa - A_free - kappa_ref_k))`` times the
+    vendor's compute-cost factor (b = serving_cost_capability_elasticity: capability bought with
+    scale costs compute at inference too, F1, F2; A_free = the vendor's free knowledge at release,
+    not billed, docs/ODD.md 7.6); open models' cost is cut by the community (C5):
     ``x (1 - r * phi_v)`` where ``community_factor[v] = phi_v = S_v / (S_v + S_half)`` scaled
     by the community strength.
     """
@@ -140,14 +141,15 @@ def build_options(vendors, cfg: dict, month: int, community_factor: np.ndarray) 
                 table.open[o] = is_open
                 table.nest[o] = 2 * (table.nest[o] // 2) + is_open  # an open release shares the hosts' nest
                 table.kappa[o] = kappa
-                table.cost[o] = cost_at(k, kappa) * vendor.compute_cost_factor * (open_cost_cut if is_open else 1.0)
+                cut = open_cost_cut if is_open else 1.0
+                table.cost[o] = cost_at(k, vendor.released_cost_kappa[k]) * vendor.compute_cost_factor * cut
                 table.price[o] = vendor.price[k]
                 table.finetune_support[o] = 1.0 if is_open else pen["closed_finetune_support"]
                 table.finetune_boost[o] = boost if is_open else 0.0
                 table.premium[o] = 0.0 if is_open else vendor.quality_premium
                 table.privacy_ok[o] = is_open and pen["privacy_trusts_hosts"]
             # open weights: third-party hosts and self-hosting
-            kappa = vendor.open_kappa[k]
+            kappa, cost_kappa = vendor.open_kappa[k], vendor.open_cost_kappa[k]
             if np.isnan(kappa):
                 continue
             for mode in (HOST, SELF):
@@ -159,14 +161,14 @@ def build_options(vendors, cfg: dict, month: int, community_factor: np.ndarray) 
                 table.kappa[o] = kappa
                 table.finetune_boost[o] = boost
                 if mode == HOST:
-                    table.cost[o] = cost_at(k, kappa) * hosts["cost_factor"] * open_cost_cut
+                    table.cost[o] = cost_at(k, cost_kappa) * hosts["cost_factor"] * open_cost_cut
                     table.price[o] = table.cost[o] * (1.0 + hosts["markup"])
                     table.finetune_support[o] = pen["host_finetune_support"]
                     table.integration[o] = pen["integration_host"]
                     table.integration_usd[o] = pen["integration_host_usd_per_month"]
                     table.privacy_ok[o] = pen["privacy_trusts_hosts"]
                 else:
-                    table.cost[o] = table.price[o] = cost_at(k, kappa) * open_cost_cut
+                    table.cost[o] = table.price[o] = cost_at(k, cost_kappa) * open_cost_cut
                     table.finetune_support[o] = 1.0
                     table.integration[o] = pen["integration_selfhost"]
                     table.integration_usd[o] = pen["integration_selfhost_usd_per_month"]
