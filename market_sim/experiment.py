@@ -25,12 +25,11 @@ from types import ModuleType
 
 import numpy as np
 import pandas as pd
-import tomli_w
 
 from market_sim.analysis.summary import t_interval
 from market_sim.errors import SpecError
 from market_sim.plots import save_figure
-from market_sim.sweep import SweepSpec, load_sweep, run_sweep
+from market_sim.sweep import run_spec
 from market_sim.sweep.store import SweepResult
 
 VERDICTS = ("supported", "not supported", "depends")
@@ -290,18 +289,7 @@ def run_experiment(
     specs = module.specs(quick)
     with open_executor(**(executor_args or {})) as ex:
         for spec_name, raw in specs.items():
-            spec = SweepSpec.from_dict(raw, base_dir=module.PATH.parent)
-            run_sweep(
-                spec,
-                str(out / spec_name),
-                ex.executor,
-                workers=ex.workers,
-                spec_text=tomli_w.dumps(raw),
-                command=command,
-                progress=progress,
-                scheduler=ex.label,
-            )
-            results[spec_name] = load_sweep(out / spec_name)
+            results[spec_name] = run_spec(raw, out / spec_name, ex, module.PATH.parent, command, progress)
     ctx = ExperimentContext(module.NAME, out, results, quick)
     module.analyze(ctx)
     for v in ctx.verdicts:

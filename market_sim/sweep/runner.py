@@ -156,6 +156,27 @@ def run_sweep(
         )
 
 
+def run_spec(raw: dict, out: str | Path, info, base_dir: Path, command: list[str] | None = None, progress: bool = True):
+    """Validate a spec given as its TOML tables, run (or resume) it into ``out`` on an open executor
+    (the ``ExecutorInfo`` of :func:`market_sim.sweep.executors.open_executor`) and load the result."""
+    import tomli_w
+
+    from market_sim.sweep.store import load_sweep
+
+    spec = SweepSpec.from_dict(raw, base_dir=base_dir)
+    run_sweep(
+        spec,
+        str(out),
+        info.executor,
+        workers=info.workers,
+        spec_text=tomli_w.dumps(raw),
+        command=command,
+        progress=progress,
+        scheduler=info.label,
+    )
+    return load_sweep(out)
+
+
 def check_sweep_folder(root: Path) -> None:
     """Refuse a folder that holds something other than a sweep (a sweep never writes into it)."""
     if root.exists() and not root.is_dir():
