@@ -146,6 +146,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--claims", type=Path, help="fill the experiment/verdict columns of this claims table (docs/claims.md)"
     )
+    p.add_argument(
+        "--allow-quick-report",
+        action="store_true",
+        help="let --report/--claims be written from --quick runs (refused otherwise: quick verdicts are previews)",
+    )
     p.add_argument("--dir", type=Path, help="folder of experiment files (default: experiments/)")
     p.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster")
@@ -442,6 +447,17 @@ def cmd_experiment(args) -> int:
         known = ", ".join(experiments) or "none found"
         raise SpecError(f"unknown experiment {args.name!r} (known: {known}; or 'all', 'list')")
     chosen = list(experiments) if args.name == "all" else [args.name]
+    if args.quick and (args.report or args.claims) and not args.allow_quick_report:
+        flag = "--report" if args.report else "--claims"
+        raise SpecError(
+            f"{flag} with --quick is not allowed: quick verdicts are previews that may reverse; run without "
+            "--quick, or add --allow-quick-report to write them anyway"
+        )
+    if args.quick:
+        from market_sim.experiment import min_replicates
+
+        seeds = min(min_replicates(experiments[n].specs(True)) for n in chosen)
+        print(f"Preview (quick mode, {seeds} seeds per point): verdicts may reverse in the full run.")
     executor = {"workers": args.workers, "scheduler": args.scheduler, "cluster": args.cluster}
     contexts = []
     for name in chosen:

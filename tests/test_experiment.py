@@ -63,8 +63,19 @@ def test_commoditization_minimal_run_writes_report_with_computed_verdicts(tmp_pa
     assert all(v.verdict in VERDICTS for v in ctx.verdicts)
     report = (tmp_path / "c" / "report.md").read_text()
     assert "## Verdicts" in report and "Rule:" in report and "| C24 |" in report
+    first = report.splitlines()[0]
+    assert first.startswith("**Preview (quick mode, 2 seeds per point)") and "may reverse" in first
     for name, _ in ctx.figures:
         assert (tmp_path / "c" / name).stat().st_size > 5_000
+
+
+@pytest.mark.parametrize("flag", ["--report", "--claims"])
+def test_quick_results_never_write_findings_unless_asked(flag, tmp_path, capsys):
+    target = tmp_path / "findings.md"
+    assert main(["experiment", "lock_in", "--quick", flag, str(target), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert f"{flag} with --quick is not allowed" in err and "--allow-quick-report" in err
+    assert not target.exists() and not (tmp_path / "o").exists()  # refused before any run
 
 
 def test_cli_experiment_list_and_unknown(capsys):
