@@ -24,6 +24,7 @@ import tomli_w
 from market_sim.errors import ScenarioError
 from market_sim.files import parse_toml, read_text
 from market_sim.schema import STRATEGY_SLOTS, validate
+from market_sim.strategies.registry import validate_slot
 
 BASES = ("default", "none")
 MAX_ASSIGNMENT_CHARS = 100_000
@@ -33,7 +34,7 @@ class Scenario:
     """A validated scenario. Immutable: :meth:`with_overrides` returns a new one."""
 
     def __init__(self, data: Mapping[str, Any]):
-        self._data = validate(copy.deepcopy(dict(data)))
+        self._data = validate(copy.deepcopy(dict(data)), validate_slot)
 
     # -- construction -------------------------------------------------------------------
     @classmethod

@@ -383,10 +383,13 @@ def unknown_key(key: str, known) -> ScenarioError:
     return ScenarioError(f"unknown key {key!r}{hint} (known: {', '.join(known)})")
 
 
-def validate(data: dict) -> dict:
-    """Check a full scenario mapping and return it normalised (floats, strategy tables)."""
-    from market_sim.strategies.registry import validate_slot
+def validate(data: dict, validate_slot) -> dict:
+    """Check a full scenario mapping and return it normalised (floats, strategy tables).
 
+    ``validate_slot(key, slot, value) -> dict`` checks a vendor's strategy table (the strategy
+    registry's, :func:`market_sim.strategies.registry.validate_slot`); it is passed in so that the
+    schema, which the strategies import for their parameter fields, never imports them.
+    """
     if not isinstance(data, dict):
         raise ScenarioError("a scenario must be a table of sections")
     sections = set(SCHEMA) | {"vendors", "shocks"}

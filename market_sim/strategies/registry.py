@@ -3,7 +3,8 @@
 A strategy is chosen by name in the scenario (``pricing = "markup"`` or
 ``pricing = { strategy = "markup", markup = 0.4 }``). To add one, subclass
 :class:`~market_sim.strategies.base.Strategy` and decorate it with :func:`register`;
-see ``docs/strategies.md``.
+see ``docs/strategies.md``. The built-in strategies register themselves when the package
+``market_sim.strategies`` imports them; this module imports none of them (no import cycle).
 """
 
 from __future__ import annotations
@@ -33,12 +34,10 @@ def register(cls: type | None = None, *, replace: bool = False):
 
 def names(slot: str) -> list[str]:
     """The strategy names known for a slot."""
-    _load_builtins()
     return sorted(REGISTRIES[slot])
 
 
 def lookup(slot: str, name: str, key: str = "") -> type:
-    _load_builtins()
     try:
         return REGISTRIES[slot][name]
     except KeyError:
@@ -67,8 +66,3 @@ def make(slot: str, spec: dict):
     """Build the strategy object a normalised slot spec names."""
     params = {k: v for k, v in spec.items() if k != "strategy"}
     return lookup(slot, spec["strategy"])(**params)
-
-
-def _load_builtins() -> None:
-    # Imported lazily: the built-in modules register themselves on import.
-    from market_sim.strategies import hiring, openness, pricing, release, rnd  # noqa: F401
