@@ -45,6 +45,15 @@ def test_prim_with_nothing_holding_reports_no_box():
     assert box.n == 0 and box.describe() == "nowhere sampled"
 
 
+def test_prim_says_when_no_box_is_dense_enough():
+    x, _ = planted()
+    scattered = np.zeros(len(x), bool)
+    scattered[::40] = True  # 15 of 600 points, no structure
+    box = prim_box(x, scattered, threshold=0.8)
+    assert box.density < 0.8
+    assert box.describe().startswith("no box reaches density 80%")
+
+
 def test_cart_ranks_the_planted_dimensions_first():
     x, y = planted()
     rules, importance = cart_view(x, y)

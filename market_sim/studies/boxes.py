@@ -36,12 +36,15 @@ class BoxResult:
     trajectory: pd.DataFrame
     base_density: float
     space: pd.DataFrame  # the sampled range of every parameter (low, high)
+    threshold: float = 0.8  # the density a box must reach to describe the region
 
     def describe(self, labels: dict[str, str] | None = None, digits: int = 3) -> str:
         """One line: 'a in [lo, hi], b <= hi (coverage x%, density y%, n points)'."""
         labels = labels or {}
         if self.n == 0:
             return "nowhere sampled"
+        if self.density < self.threshold:
+            return f"no box reaches density {self.threshold:.0%} (holds at scattered points: {self.base_density:.0%})"
         if self.bounds.empty:
             return f"everywhere sampled (density {self.density:.0%}, n = {self.n})"
         parts = []
@@ -72,7 +75,7 @@ def prim_box(x: pd.DataFrame, y: np.ndarray, threshold: float = 0.8, peel_alpha:
     if not y.any():
         empty = pd.DataFrame(columns=["low", "high"])
         space = pd.DataFrame({"low": x.min(), "high": x.max()})
-        return BoxResult(empty, 0.0, 0.0, 0.0, 0, 0, pd.DataFrame(), base, space)
+        return BoxResult(empty, 0.0, 0.0, 0.0, 0, 0, pd.DataFrame(), base, space, threshold)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from ema_workbench.analysis import prim
@@ -99,6 +102,7 @@ def prim_box(x: pd.DataFrame, y: np.ndarray, threshold: float = 0.8, peel_alpha:
         trajectory=traj[["coverage", "density", "mass", "res_dim"]],
         base_density=base,
         space=full,
+        threshold=threshold,
     )
 
 
