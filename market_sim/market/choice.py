@@ -24,10 +24,25 @@ from market_sim.market.options import SELF, VENDOR, OptionTable
 from market_sim.populations.developers import Developers
 
 
+_TABLE: list = [None, None]  # the last quality table and the inputs it was computed from
+
+
+def _quality(opts: OptionTable, p: ChoiceParams) -> np.ndarray:
+    """:func:`quality_table`, computed once a month: adoption, pricing and accounting use the same
+    options and constants (prices, which change in between, do not enter it). The key holds every
+    input, so a changed table or scenario is recomputed."""
+    arrays = (opts.kappa, opts.premium, opts.finetune_boost, opts.size, opts.finetune_support, p.tier_requirement)
+    key = (p.saturation, p.size_mismatch, p.finetune_missing, p.tier_share.size, *(a.dtype.str + str(a.shape) for a in arrays))
+    key += tuple(a.tobytes() for a in arrays)
+    if _TABLE[0] != key:
+        _TABLE[:] = key, np.ascontiguousarray(quality_table(opts, p))
+    return _TABLE[1]
+
+
 def _arguments(dev: Developers, opts: OptionTable, p: ChoiceParams, ids: np.ndarray) -> tuple:
     """The arrays and constants of :func:`_row`, grouped for the compiled functions."""
     return (
-        ids.astype(np.int64),
+        ids.astype(np.int64, copy=False),
         (dev.volume_mtok, dev.value_per_mtok, dev.inhouse, dev.lockin_aversion),
         (dev.finetune_need, dev.size_need, dev.privacy_bound),
         dev.option,
@@ -43,7 +58,7 @@ def _arguments(dev: Developers, opts: OptionTable, p: ChoiceParams, ids: np.ndar
             p.switching,
             np.log(np.maximum(opts.price, PRICE_FLOOR)),
         ),
-        np.ascontiguousarray(quality_table(opts, p)),
+        _quality(opts, p),
         (
             p.volume_factor,
             p.noise,
@@ -118,7 +133,7 @@ def own_outcome(dev: Developers, opts: OptionTable, p: ChoiceParams) -> tuple[np
     i, tau = np.nonzero(dev.option >= 0)
     value, payment, volume = np.empty(i.size), np.empty(i.size), np.empty(i.size)
     args = _arguments(dev, opts, p, np.empty(0, np.int64))
-    _own(i.astype(np.int64), tau.astype(np.int64), *args, value, payment, volume)
+    _own(i.astype(np.int64, copy=False), tau.astype(np.int64, copy=False), *args, value, payment, volume)
     return i, tau, dev.option[i, tau], value, payment, volume
 
 
@@ -380,16 +395,36 @@ def _own(idx, taus, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table
         opt_f[4],
     )
     volume_factor, overhead_max, gamma, eps, log_form = consts[0], consts[2], consts[4], consts[5], consts[7] == LOG
+    # per option: the terms of _outcome that do not depend on the developer (identical values)
+    log_p, power = np.empty(o_price.size), np.ones(o_price.size)
+    for o in range(o_price.size):
+        log_p[o] = math.log(max(o_price[o], PRICE_FLOOR))
+        if eps != 0.0:
+            power[o] = (max(o_price[o], PRICE_FLOOR) / PRICE_REF) ** -eps
+    last, log_theta, base, slack = -1, 0.0, 0.0, 0.0
     for j in range(idx.size):
         i, tau = idx[j], taus[j]
         o = option[i, tau]
         share = tier_share[tau]
         group = 3 * np.int64(finetune[i]) + np.int64(size_need[i])
-        value[j], payment[j], volume[j] = _outcome(
-            table[group, tau, o], volume_dev[i] * volume_factor * share, 1.0 - inhouse[i], theta[i], o_self[o],
-            selfhost_fixed[o_size[o]], o_price[o], o_integration[o], o_integration_usd[o], share, overhead_max, gamma,
-            eps, log_form,
-        )  # fmt: skip
+        if i != last:
+            last, log_theta, base, slack = i, math.log(theta[i]), volume_dev[i] * volume_factor, 1.0 - inhouse[i]
+        X = base * share
+        G = table[group, tau, o]
+        if o_self[o] or not log_form:
+            value[j], payment[j], volume[j] = _outcome(
+                G, X, slack, theta[i], o_self[o], selfhost_fixed[o_size[o]], o_price[o], o_integration[o],
+                o_integration_usd[o], share, overhead_max, gamma, eps, log_form,
+            )  # fmt: skip
+            continue
+        price = o_price[o]
+        x = X if eps == 0.0 else X * power[o]
+        if eps == 1.0:
+            cs = X * PRICE_REF * (log_theta + gamma * G - log_p[o])
+        else:
+            e1 = 1.0 - eps
+            cs = X * PRICE_REF**eps * (math.exp(e1 * (log_theta + gamma * G)) - math.exp(e1 * log_p[o])) / e1
+        value[j], payment[j], volume[j] = cs + x * price - share * slack * o_integration_usd[o], x * price + 0.0, x
 
 
 @njit(cache=True)
