@@ -179,19 +179,20 @@ def _outcome(G, X, slack, theta, is_self, fixed_k, price, integration, integrati
 
 @njit(cache=True, error_model="numpy")
 def _index(G, X, slack, theta, log_theta, is_self, fixed_k, price, log_price, integration, integration_usd, share,
-           overhead_max, gamma, eps, log_form):  # fmt: skip
+           over, log_over, gamma, eps, log_form):  # fmt: skip
     """W of a unit on an option without switching and lock-in terms, from scalars (the ``index``
-    of :func:`market_sim.market.demand.outcome`, without the value and token terms)."""
+    of :func:`market_sim.market.demand.outcome`, without the value and token terms); ``over`` is
+    the self-hosting overhead factor ``1 + overhead_max slack`` and ``log_over`` its log."""
     fixed = 0.0
     if not log_form:
         if is_self:
-            price *= 1.0 + overhead_max * slack
-            fixed = share * fixed_k * (1.0 + overhead_max * slack)
+            price *= over
+            fixed = share * fixed_k * over
         x = X if eps == 0.0 else X * (max(price, PRICE_FLOOR) / PRICE_REF) ** -eps
         return X * theta * (G - slack * integration) - x * price - fixed
     if is_self:
-        log_price += math.log(1.0 + overhead_max * slack)
-        fixed = share * fixed_k * (1.0 + overhead_max * slack)
+        log_price += log_over
+        fixed = share * fixed_k * over
     return X * PRICE_REF * (log_theta + gamma * G - log_price) - fixed - share * slack * integration_usd
 
 
@@ -223,6 +224,8 @@ def _row(i, tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, c
     scale = share if log_form else X * theta
     slack = 1.0 - dev_f[2][i]
     log_theta = math.log(theta)
+    over = 1.0 + overhead_max * slack
+    log_over = math.log(over) if log_form else 0.0
     group = 3 * np.int64(dev_b[0][i]) + np.int64(dev_b[1][i])
     for k in range(ids.size):
         o = ids[k]
@@ -231,7 +234,7 @@ def _row(i, tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, c
             continue
         index = _index(
             table[group, tau, o], X, slack, theta, log_theta, o_self[o], selfhost_fixed[o_size[o]], o_price[o],
-            o_log_price[o], o_integration[o], o_integration_usd[o], share, overhead_max, gamma, eps, log_form,
+            o_log_price[o], o_integration[o], o_integration_usd[o], share, over, log_over, gamma, eps, log_form,
         )  # fmt: skip
         if cur == o:
             s = 0.0
@@ -258,11 +261,11 @@ def _utilities(idx, tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, 
 
 
 @njit(cache=True, error_model="numpy")
-def _nest_weights(ids, u, sigma, nest, rho, outside, top_g, sum_g, lnw, touched):
+def _nest_weights(ids, u, sigma, nest, rho, outside, top_g, sum_g, lnw, ew, touched):
     """Nested-logit terms of one unit, overflow-safe: per nest g its top z and
     ``sum_g = sum_(o in g) exp((z_o - top_g) / (1 - rho))``; returns (top, total, n_touched) with
     ``total = sum_g exp(top_g - top) sum_g^(1 - rho) + [outside] exp(-top)``; lnw[k] holds
-    ``(z_k - top_g) / (1 - rho)`` and touched[:n_touched] the nests with an allowed option. On
+    ``(z_k - top_g) / (1 - rho)``, ew[k] its exp, and touched[:n_touched] the nests with an allowed option. On
     return ``top_g`` holds each touched nest's weight ``exp(top_g - top) sum_g^(1 - rho)``.
     ``top_g`` must be -inf and ``sum_g`` 0 on entry for every nest; :func:`_reset` restores that."""
     top = 0.0 if outside else -np.inf
@@ -287,7 +290,8 @@ def _nest_weights(ids, u, sigma, nest, rho, outside, top_g, sum_g, lnw, touched)
             continue
         g = nest[ids[k]]
         lnw[k] = (lnw[k] - top_g[g]) * inv_rho
-        sum_g[g] += 1.0 if lnw[k] == 0.0 else math.exp(lnw[k])  # exp(0) = 1: the nest's top member
+        ew[k] = 1.0 if lnw[k] == 0.0 else math.exp(lnw[k])  # exp(0) = 1: the nest's top member
+        sum_g[g] += ew[k]
     total = math.exp(-top) if outside else 0.0
     for j in range(nt):
         g = touched[j]
@@ -305,10 +309,10 @@ def _reset(top_g, sum_g, touched, nt):
 
 
 @njit(cache=True, error_model="numpy")
-def _pick(ids, u, s, sigma, nest, rho, outside, rng, top_g, sum_g, lnw, touched):
+def _pick(ids, u, s, sigma, nest, rho, outside, rng, top_g, sum_g, lnw, ew, touched):
     """One draw from the nested-logit probabilities (one uniform): returns (option id or -1 for
     the outside option or nothing allowed, its switching cost)."""
-    top, total, nt = _nest_weights(ids, u, sigma, nest, rho, outside, top_g, sum_g, lnw, touched)
+    top, total, nt = _nest_weights(ids, u, sigma, nest, rho, outside, top_g, sum_g, lnw, ew, touched)
     best, best_s = -1, 0.0
     if total > 0.0 and top > -np.inf:
         r = rng.random() * total
@@ -327,7 +331,7 @@ def _pick(ids, u, s, sigma, nest, rho, outside, rng, top_g, sum_g, lnw, touched)
                 if u[k] == -np.inf or nest[ids[k]] != chosen_g:
                     continue
                 best, best_s = ids[k], s[k]
-                within -= 1.0 if lnw[k] == 0.0 else math.exp(lnw[k])
+                within -= ew[k]
                 if within < 0.0:
                     break
     _reset(top_g, sum_g, touched, nt)
@@ -338,11 +342,11 @@ def _pick(ids, u, s, sigma, nest, rho, outside, rng, top_g, sum_g, lnw, touched)
 def _choose(
     idx, tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, outside, nn, rng, choice, switching
 ):  # fmt: skip
-    u, s, lnw = np.empty(ids.size), np.empty(ids.size), np.empty(ids.size)
+    u, s, lnw, ew = np.empty(ids.size), np.empty(ids.size), np.empty(ids.size), np.empty(ids.size)
     top_g, sum_g, touched = np.full(nn, -np.inf), np.zeros(nn), np.empty(nn, np.int64)
     for j in range(idx.size):
         sigma = _row(idx[j], tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, u, s)
-        choice[j], switching[j] = _pick(ids, u, s, sigma, opt_i[2], consts[6], outside, rng, top_g, sum_g, lnw, touched)
+        choice[j], switching[j] = _pick(ids, u, s, sigma, opt_i[2], consts[6], outside, rng, top_g, sum_g, lnw, ew, touched)
 
 
 @njit(cache=True, error_model="numpy")
@@ -350,7 +354,7 @@ def _adopt(
     month, everyone, entry, rate, learned, was_open_option, available, out,
     ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, outside, nn, rng, months_on, flows,
 ):  # fmt: skip
-    u, s, lnw = np.empty(ids.size), np.empty(ids.size), np.empty(ids.size)
+    u, s, lnw, ew = np.empty(ids.size), np.empty(ids.size), np.empty(ids.size), np.empty(ids.size)
     top_g, sum_g, touched = np.full(nn, -np.inf), np.zeros(nn), np.empty(nn, np.int64)
     tiers = option.shape[1]
     for i in range(entry.size):
@@ -369,7 +373,7 @@ def _adopt(
             for tau in range(tiers):
                 cur = option[i, tau]
                 sigma = _row(i, tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, u, s)
-                best, paid = _pick(ids, u, s, sigma, opt_i[2], consts[6], outside, rng, top_g, sum_g, lnw, touched)
+                best, paid = _pick(ids, u, s, sigma, opt_i[2], consts[6], outside, rng, top_g, sum_g, lnw, ew, touched)
                 if best != cur:
                     if cur >= 0:
                         flows[2 if was_open_option[cur] else 3] += 1
