@@ -57,6 +57,7 @@ def _demand_terms(sample, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f,
     nest, rho, eps, log_form, noise = opt_i[2], consts[6], consts[5], consts[7] == LOG, consts[1]
     u, s, lnw, ew = np.empty(ids.size), np.empty(ids.size), np.empty(ids.size), np.empty(ids.size)
     top_g, sum_g, touched = np.full(nn, -np.inf), np.zeros(nn), np.empty(nn, np.int64)
+    knest, act = nest[ids], np.empty(ids.size, np.int64)
     k_top, rest_top = np.full(nn, -1, np.int64), np.zeros(nn)
     nc = cols.size
     # per unit and priced option: ln e_o, ln(rest of nest), top_g - top, ln(rest of market)
@@ -67,20 +68,21 @@ def _demand_terms(sample, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f,
         for tau in range(tiers):
             r = j * tiers + tau
             sigma = _row(i, tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, u, s)
-            top, total, nt = _nest_weights(ids, u, sigma, nest, rho, outside, top_g, sum_g, lnw, ew, touched)
+            top, total, nt, na = _nest_weights(u, sigma, knest, rho, outside, top_g, sum_g, lnw, ew, touched, act)
             X[r] = dev_f[0][i] * consts[0] * opt_f[4][tau]
             kx[r] = X[r] / sigma
             # the rest of o's nest and of the market without cancellation: for the nest's top member
             # (and the market's top nest) the sum of the others is accumulated directly
             for h in range(nt):
                 k_top[touched[h]], rest_top[touched[h]] = -1, 0.0
-            for k in range(ids.size):
-                if lnw[k] == 0.0 and k_top[nest[ids[k]]] < 0:  # the (first) top member of its nest
-                    k_top[nest[ids[k]]] = k
-            for k in range(ids.size):
-                g = nest[ids[k]]
-                if lnw[k] > -np.inf and k != k_top[g]:
-                    rest_top[g] += ew[k]
+            for q in range(na):
+                k = act[q]
+                if lnw[k] == 0.0 and k_top[knest[k]] < 0:  # the (first) top member of its nest
+                    k_top[knest[k]] = k
+            for q in range(na):
+                k = act[q]
+                if k != k_top[knest[k]]:
+                    rest_top[knest[k]] += ew[k]
             g_top, out_top = -1, math.exp(-top) if outside else 0.0
             for h in range(nt):
                 if g_top < 0 or top_g[touched[h]] > top_g[g_top]:
@@ -93,7 +95,7 @@ def _demand_terms(sample, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f,
                 if u[k] == -np.inf or not total > 0.0:
                     ln_e[r, c] = -np.inf
                     continue
-                g = nest[ids[k]]
+                g = knest[k]
                 ln_e[r, c] = lnw[k]
                 rest_g = rest_top[g] if k == k_top[g] else sum_g[g] - ew[k]
                 ln_rest[r, c] = _log(rest_g) if rest_g > 0.0 else -np.inf

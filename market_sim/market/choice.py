@@ -261,23 +261,27 @@ def _utilities(idx, tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, 
 
 
 @njit(cache=True, error_model="numpy")
-def _nest_weights(ids, u, sigma, nest, rho, outside, top_g, sum_g, lnw, ew, touched):
-    """Nested-logit terms of one unit, overflow-safe: per nest g its top z and
-    ``sum_g = sum_(o in g) exp((z_o - top_g) / (1 - rho))``; returns (top, total, n_touched) with
+def _nest_weights(u, sigma, knest, rho, outside, top_g, sum_g, lnw, ew, touched, act):
+    """Nested-logit terms of one unit, overflow-safe (knest[k]: the nest of option k): per nest g
+    its top z and ``sum_g = sum_(o in g) exp((z_o - top_g) / (1 - rho))``; returns (top, total,
+    n_touched, n_allowed) with
     ``total = sum_g exp(top_g - top) sum_g^(1 - rho) + [outside] exp(-top)``; lnw[k] holds
-    ``(z_k - top_g) / (1 - rho)``, ew[k] its exp, and touched[:n_touched] the nests with an allowed option. On
+    ``(z_k - top_g) / (1 - rho)``, ew[k] its exp, act[:n_allowed] the allowed k (in order) and
+    touched[:n_touched] the nests with an allowed option. On
     return ``top_g`` holds each touched nest's weight ``exp(top_g - top) sum_g^(1 - rho)``.
     ``top_g`` must be -inf and ``sum_g`` 0 on entry for every nest; :func:`_reset` restores that."""
     top = 0.0 if outside else -np.inf
-    nt = 0
+    nt, na = 0, 0
     inv_sigma, inv_rho = 1.0 / sigma, 1.0 / (1.0 - rho)
-    for k in range(ids.size):
+    for k in range(u.size):
         if u[k] == -np.inf:
             lnw[k] = -np.inf
             continue
+        act[na] = k
+        na += 1
         z = u[k] * inv_sigma
         lnw[k] = z
-        g = nest[ids[k]]
+        g = knest[k]
         if top_g[g] == -np.inf:
             touched[nt] = g
             nt += 1
@@ -285,10 +289,9 @@ def _nest_weights(ids, u, sigma, nest, rho, outside, top_g, sum_g, lnw, ew, touc
             top_g[g] = z
         if z > top:
             top = z
-    for k in range(ids.size):
-        if lnw[k] == -np.inf:
-            continue
-        g = nest[ids[k]]
+    for j in range(na):  # the allowed options only: no unpredictable branch
+        k = act[j]
+        g = knest[k]
         lnw[k] = (lnw[k] - top_g[g]) * inv_rho
         ew[k] = 1.0 if lnw[k] == 0.0 else math.exp(lnw[k])  # exp(0) = 1: the nest's top member
         sum_g[g] += ew[k]
@@ -298,7 +301,7 @@ def _nest_weights(ids, u, sigma, nest, rho, outside, top_g, sum_g, lnw, ew, touc
         w = math.exp(top_g[g] - top + ((1.0 - rho) * math.log(sum_g[g]) if sum_g[g] != 1.0 else 0.0))
         top_g[g] = w  # from here on: the nest's weight
         total += w
-    return top, total, nt
+    return top, total, nt, na
 
 
 @njit(cache=True)
@@ -309,10 +312,10 @@ def _reset(top_g, sum_g, touched, nt):
 
 
 @njit(cache=True, error_model="numpy")
-def _pick(ids, u, s, sigma, nest, rho, outside, rng, top_g, sum_g, lnw, ew, touched):
+def _pick(ids, u, s, sigma, knest, rho, outside, rng, top_g, sum_g, lnw, ew, touched, act):
     """One draw from the nested-logit probabilities (one uniform): returns (option id or -1 for
     the outside option or nothing allowed, its switching cost)."""
-    top, total, nt = _nest_weights(ids, u, sigma, nest, rho, outside, top_g, sum_g, lnw, ew, touched)
+    top, total, nt, na = _nest_weights(u, sigma, knest, rho, outside, top_g, sum_g, lnw, ew, touched, act)
     best, best_s = -1, 0.0
     if total > 0.0 and top > -np.inf:
         r = rng.random() * total
@@ -327,8 +330,9 @@ def _pick(ids, u, s, sigma, nest, rho, outside, rng, top_g, sum_g, lnw, ew, touc
                     chosen_g, within = g, r / wg * sum_g[g]
                     break
                 r -= wg
-            for k in range(ids.size):
-                if u[k] == -np.inf or nest[ids[k]] != chosen_g:
+            for j in range(na):
+                k = act[j]
+                if knest[k] != chosen_g:
                     continue
                 best, best_s = ids[k], s[k]
                 within -= ew[k]
@@ -344,9 +348,10 @@ def _choose(
 ):  # fmt: skip
     u, s, lnw, ew = np.empty(ids.size), np.empty(ids.size), np.empty(ids.size), np.empty(ids.size)
     top_g, sum_g, touched = np.full(nn, -np.inf), np.zeros(nn), np.empty(nn, np.int64)
+    knest, act = opt_i[2][ids], np.empty(ids.size, np.int64)
     for j in range(idx.size):
         sigma = _row(idx[j], tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, u, s)
-        choice[j], switching[j] = _pick(ids, u, s, sigma, opt_i[2], consts[6], outside, rng, top_g, sum_g, lnw, ew, touched)
+        choice[j], switching[j] = _pick(ids, u, s, sigma, knest, consts[6], outside, rng, top_g, sum_g, lnw, ew, touched, act)
 
 
 @njit(cache=True, error_model="numpy")
@@ -356,6 +361,7 @@ def _adopt(
 ):  # fmt: skip
     u, s, lnw, ew = np.empty(ids.size), np.empty(ids.size), np.empty(ids.size), np.empty(ids.size)
     top_g, sum_g, touched = np.full(nn, -np.inf), np.zeros(nn), np.empty(nn, np.int64)
+    knest, act = opt_i[2][ids], np.empty(ids.size, np.int64)
     tiers = option.shape[1]
     for i in range(entry.size):
         if entry[i] > month:
@@ -373,7 +379,7 @@ def _adopt(
             for tau in range(tiers):
                 cur = option[i, tau]
                 sigma = _row(i, tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, u, s)
-                best, paid = _pick(ids, u, s, sigma, opt_i[2], consts[6], outside, rng, top_g, sum_g, lnw, ew, touched)
+                best, paid = _pick(ids, u, s, sigma, knest, consts[6], outside, rng, top_g, sum_g, lnw, ew, touched, act)
                 if best != cur:
                     if cur >= 0:
                         flows[2 if was_open_option[cur] else 3] += 1
