@@ -190,14 +190,16 @@ def _buys(le, lr, shift, lo, rho, negligible=-25.0):
 
 
 @njit(cache=True, error_model="numpy")
-def _foc(m, p0, cst, ln_e, ln_rest, shift, ln_out, X, kx, rho, eps, log_form, noise):
-    """(h(m), h'(m)) / sum X (see :func:`best_markups`); h > 0 below the optimal markup.
+def _foc(m, p0, cst, ln_e, ln_rest, shift, ln_out, X, kx, rho, eps, log_form, noise, deriv=True):
+    """(h(m), h'(m)) / sum X (see :func:`best_markups`); h > 0 below the optimal markup; h' is
+    0 unless ``deriv`` (the bracket needs only the sign).
 
     With a = -dz/dp, d ln P / dp = -a eta, d P_(o|g) / dp = -a P_(o|g) (1 - P_(o|g)) / (1 - rho),
     d eta / dp = -(rho dP_(o|g) + (1 - rho) dP) / (1 - rho), da/dp = -a / p (log form)."""
     p = cst + m
     if log_form:
         dz = _dz(p, p0, 0.0, eps, log_form, noise)
+        dz_rho = dz / (1.0 - rho)  # the same for every unit
         a = 1.0 / (noise * p)
         da = -a / p
     h, dh, norm = 0.0, 0.0, 0.0
@@ -209,7 +211,8 @@ def _foc(m, p0, cst, ln_e, ln_rest, shift, ln_out, X, kx, rho, eps, log_form, no
             else:
                 a = kx[r] * (1.0 - eps) * (p / PRICE_REF) ** -eps
                 da = -eps * a / p
-        le1 = ln_e[r] + dz / (1.0 - rho)
+            dz_rho = dz / (1.0 - rho)
+        le1 = ln_e[r] + dz_rho
         lr = ln_rest[r]
         if lr == -np.inf:  # alone in its nest (a closed model): P_(o|g) = 1
             ln_d, cond = le1, 1.0
@@ -219,14 +222,16 @@ def _foc(m, p0, cst, ln_e, ln_rest, shift, ln_out, X, kx, rho, eps, log_form, no
         lo = ln_out[r]
         prob = cond if lo == -np.inf else cond / (1.0 + math.exp(lo - shift[r] - (1.0 - rho) * ln_d))
         eta = (1.0 - rho * cond - (1.0 - rho) * prob) / (1.0 - rho)
+        k = eps / p + a * eta
+        h += X[r] * prob * (1.0 - m * k)
+        norm += X[r]
+        if not deriv:
+            continue
         dprob = -a * eta * prob
         dcond = -a * cond * (1.0 - cond) / (1.0 - rho)
         deta = -(rho * dcond + (1.0 - rho) * dprob) / (1.0 - rho)
-        k = eps / p + a * eta
         dk = -eps / (p * p) + da * eta + a * deta
-        h += X[r] * prob * (1.0 - m * k)
         dh += X[r] * (dprob * (1.0 - m * k) - prob * (k + m * dk))
-        norm += X[r]
     if norm <= 0:
         return 0.0, -1.0
     return h / norm, dh / norm
@@ -245,13 +250,13 @@ def _solve_markup(guess, p0, cst, ln_e, ln_rest, shift, ln_out, X, kx, rho, eps,
     floor = 1e-12 * (cst + 1.0)
     args = (p0, cst, ln_e, ln_rest, shift, ln_out, X, kx, rho, eps, log_form, noise)
     m = guess
-    f, _ = _foc(m, *args)
+    f, _ = _foc(m, *args, False)
     lo = hi = m
     step = 1.1  # last month's markup is usually within 10% of this month's: a tight first bracket
     if f > 0:
         while True:
             lo, hi = hi, min(step * hi, cap)
-            f_hi, _ = _foc(hi, *args)
+            f_hi, _ = _foc(hi, *args, False)
             if f_hi <= 0:
                 break
             if hi >= cap:
@@ -260,7 +265,7 @@ def _solve_markup(guess, p0, cst, ln_e, ln_rest, shift, ln_out, X, kx, rho, eps,
     else:
         while True:
             lo, hi = max(lo / step, floor), lo
-            f_lo, _ = _foc(lo, *args)
+            f_lo, _ = _foc(lo, *args, False)
             if f_lo > 0:
                 break
             if lo <= floor:
