@@ -130,11 +130,10 @@ def adopt(
 def own_outcome(dev: Developers, opts: OptionTable, p: ChoiceParams) -> tuple[np.ndarray, ...]:
     """For every (developer, tier) on an option: developer index, tier, option, application value,
     payment (USD/month) and tokens (Mtok/month) (accounting)."""
-    i, tau = np.nonzero(dev.option >= 0)
-    value, payment, volume = np.empty(i.size), np.empty(i.size), np.empty(i.size)
-    args = _arguments(dev, opts, p, np.empty(0, np.int64))
-    _own(i.astype(np.int64, copy=False), tau.astype(np.int64, copy=False), *args, value, payment, volume)
-    return i, tau, dev.option[i, tau], value, payment, volume
+    units = _units(dev.option)  # as np.nonzero(dev.option >= 0), in one pass
+    value, payment, volume = np.empty(units[0].size), np.empty(units[0].size), np.empty(units[0].size)
+    _own(*units, *_arguments(dev, opts, p, np.empty(0, np.int64)), value, payment, volume)
+    return *units, value, payment, volume
 
 
 def spread_awareness(
@@ -393,7 +392,24 @@ def _adopt(
 
 
 @njit(cache=True, error_model="numpy")
-def _own(idx, taus, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, value, payment, volume):
+def _units(option):
+    """Developer index, tier and option of every (developer, tier) on an option, in index order."""
+    n = 0
+    for i in range(option.shape[0]):
+        for tau in range(option.shape[1]):
+            n += option[i, tau] >= 0
+    idx, taus, on = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, option.dtype)
+    j = 0
+    for i in range(option.shape[0]):
+        for tau in range(option.shape[1]):
+            if option[i, tau] >= 0:
+                idx[j], taus[j], on[j] = i, tau, option[i, tau]
+                j += 1
+    return idx, taus, on
+
+
+@njit(cache=True, error_model="numpy")
+def _own(idx, taus, on, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, value, payment, volume):
     volume_dev, theta, inhouse = dev_f[0], dev_f[1], dev_f[2]
     finetune, size_need = dev_b[0], dev_b[1]
     o_size, o_self = opt_i[1], opt_b[0]
@@ -414,7 +430,7 @@ def _own(idx, taus, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table
     last, log_theta, base, slack = -1, 0.0, 0.0, 0.0
     for j in range(idx.size):
         i, tau = idx[j], taus[j]
-        o = option[i, tau]
+        o = on[j]
         share = tier_share[tau]
         group = 3 * np.int64(finetune[i]) + np.int64(size_need[i])
         if i != last:
