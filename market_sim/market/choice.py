@@ -457,17 +457,19 @@ def _own(idx, taus, on, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, t
 def _spread(month, entry, option, o_vendor, offered, p, q, aware, rng, learned):
     n_v = offered.size
     users = np.zeros(n_v)
-    uses = np.zeros(n_v, np.bool_)
     active = 0
     for i in range(entry.size):
         if entry[i] <= month:
             active += 1
-            uses[:] = False
             for tau in range(option.shape[1]):
-                if option[i, tau] >= 0:
-                    uses[o_vendor[option[i, tau]]] = True
-            for v in range(n_v):
-                if uses[v]:
+                o = option[i, tau]
+                if o < 0:
+                    continue
+                v = o_vendor[o]
+                for earlier in range(tau):  # count a developer once per vendor
+                    if option[i, earlier] >= 0 and o_vendor[option[i, earlier]] == v:
+                        break
+                else:
                     users[v] += 1
     prob = np.where(offered, np.minimum(np.maximum(p + q * users / max(active, 1), 0.0), 1.0), 0.0)
     for i in range(entry.size):
