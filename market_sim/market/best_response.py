@@ -54,7 +54,7 @@ def _demand_terms(sample, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f,
     nest, top_g - top, ln of the rest of the market, and the unit's X and X / sigma."""
     tiers = option.shape[1]
     n = sample.size * tiers
-    nest, rho, eps, log_form, noise = opt_i[2], consts[6], consts[5], consts[7] == LOG, consts[1]
+    nest, rho = opt_i[2], consts[6]
     u, s, lnw, ew = np.empty(ids.size), np.empty(ids.size), np.empty(ids.size), np.empty(ids.size)
     top_g, sum_g, touched = np.full(nn, -np.inf), np.zeros(nn), np.empty(nn, np.int64)
     knest, act = nest[ids], np.empty(ids.size, np.int64)

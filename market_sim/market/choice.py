@@ -23,7 +23,6 @@ from market_sim.market.demand import LOG, PRICE_FLOOR, PRICE_REF, ChoiceParams, 
 from market_sim.market.options import SELF, VENDOR, OptionTable
 from market_sim.populations.developers import Developers
 
-
 _TABLE: list = [None, None]  # the last quality table and the inputs it was computed from
 
 
@@ -32,7 +31,13 @@ def _quality(opts: OptionTable, p: ChoiceParams) -> np.ndarray:
     options and constants (prices, which change in between, do not enter it). The key holds every
     input, so a changed table or scenario is recomputed."""
     arrays = (opts.kappa, opts.premium, opts.finetune_boost, opts.size, opts.finetune_support, p.tier_requirement)
-    key = (p.saturation, p.size_mismatch, p.finetune_missing, p.tier_share.size, *(a.dtype.str + str(a.shape) for a in arrays))
+    key = (
+        p.saturation,
+        p.size_mismatch,
+        p.finetune_missing,
+        p.tier_share.size,
+        *(a.dtype.str + str(a.shape) for a in arrays),
+    )
     key += tuple(a.tobytes() for a in arrays)
     if _TABLE[0] != key:
         _TABLE[:] = key, np.ascontiguousarray(quality_table(opts, p))
@@ -350,7 +355,9 @@ def _choose(
     knest, act = opt_i[2][ids], np.empty(ids.size, np.int64)
     for j in range(idx.size):
         sigma = _row(idx[j], tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, u, s)
-        choice[j], switching[j] = _pick(ids, u, s, sigma, knest, consts[6], outside, rng, top_g, sum_g, lnw, ew, touched, act)
+        choice[j], switching[j] = _pick(
+            ids, u, s, sigma, knest, consts[6], outside, rng, top_g, sum_g, lnw, ew, touched, act
+        )
 
 
 @njit(cache=True, error_model="numpy")
@@ -378,7 +385,9 @@ def _adopt(
             for tau in range(tiers):
                 cur = option[i, tau]
                 sigma = _row(i, tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, u, s)
-                best, paid = _pick(ids, u, s, sigma, knest, consts[6], outside, rng, top_g, sum_g, lnw, ew, touched, act)
+                best, paid = _pick(
+                    ids, u, s, sigma, knest, consts[6], outside, rng, top_g, sum_g, lnw, ew, touched, act
+                )
                 if best != cur:
                     if cur >= 0:
                         flows[2 if was_open_option[cur] else 3] += 1
