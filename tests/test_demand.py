@@ -501,3 +501,43 @@ def test_quality_table_tiers_differ_only_by_requirement(small):
         assert G[0, tau, o] == pytest.approx(
             capability_value(np.array([x - r[tau]]), p.saturation)[0] - p.size_mismatch * m.options.size[o]
         )
+
+
+def test_best_response_inclusion_shortcut_decides_as_the_exact_test():
+    """``best_response._buys`` decides by log-free bounds when they are clear of its threshold;
+    it must give the exact log-probability test's answer, near the threshold too."""
+    import math
+
+    def exact(le, lr, shift, lo, rho, negligible=-25.0):
+        if le == -np.inf or (lo == -np.inf and lr == -np.inf):
+            return False
+        ln_d = le if lr == -np.inf else max(le, lr) + math.log1p(math.exp(-abs(le - lr)))
+        ln_w = shift + (1.0 - rho) * ln_d
+        ln_tot = ln_w if lo == -np.inf else max(ln_w, lo) + math.log1p(math.exp(-abs(ln_w - lo)))
+        return le - ln_d + ln_w - ln_tot > negligible
+
+    rng = np.random.default_rng(7)
+    cases = 0
+    for _ in range(20_000):
+        le, lr, shift, lo = rng.normal(0.0, 15.0, 4)
+        rho = rng.choice([0.0, 0.5, 0.8, 0.99])
+        lr = -np.inf if rng.random() < 0.3 else lr
+        lo = -np.inf if rng.random() < 0.2 else lo
+        if rng.random() < 0.3 and lr > -np.inf:  # near the threshold: le - lr about -25
+            le = lr - 25.0 + rng.normal(0.0, 1e-3)
+        near = abs(le - (lr if lr > -np.inf else le) + 25.0) < 0.01
+        cases += near
+        assert best_response._buys(le, lr, shift, lo, rho) == exact(le, lr, shift, lo, rho)
+    assert cases > 1000
+
+
+def test_quality_table_cache_follows_its_inputs(small):
+    m = model_after(small, 3)
+    opts, p = m.options, m.choice_params()
+    first = choice._quality(opts, p)
+    np.testing.assert_array_equal(first, quality_table(opts, p))
+    changed = dataclasses.replace(opts, kappa=opts.kappa + 0.5)
+    np.testing.assert_array_equal(choice._quality(changed, p), quality_table(changed, p))
+    assert not np.array_equal(choice._quality(changed, p), first, equal_nan=True)
+    harder = dataclasses.replace(p, tier_requirement=p.tier_requirement + 1.0)
+    np.testing.assert_array_equal(choice._quality(opts, harder), quality_table(opts, harder))

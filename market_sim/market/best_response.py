@@ -40,22 +40,24 @@ def best_markups(
     markups = np.empty(options.size)
     args = _arguments(dev, opts, p, ids)
     cols = np.searchsorted(ids, options)
-    _best_markups(
-        sample.astype(np.int64), *args, p.outside_option, n_nests(opts), cols,
-        opts.price[options].astype(float), opts.cost[options].astype(float), markups,
-    )  # fmt: skip
+    terms = _demand_terms(sample.astype(np.int64), *args, p.outside_option, n_nests(opts), cols)
+    consts = args[-1]
+    rho, eps, log_form, noise = consts[6], consts[5], consts[7] == LOG, consts[1]
+    price0, cost = opts.price[options].astype(float), opts.cost[options].astype(float)
+    _markups(*terms, rho, eps, log_form, noise, price0, cost, markups)
     return markups
 
 
 @njit(cache=True, error_model="numpy")
-def _best_markups(
-    sample, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, outside, nn, cols, price0, cost, out
-):  # fmt: skip
+def _demand_terms(sample, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, outside, nn, cols):
+    """Per unit of the sample (developer, tier) and priced option c: ln e_c, ln of the rest of its
+    nest, top_g - top, ln of the rest of the market, and the unit's X and X / sigma."""
     tiers = option.shape[1]
     n = sample.size * tiers
-    nest, rho, eps, log_form, noise = opt_i[2], consts[6], consts[5], consts[7] == LOG, consts[1]
-    u, s, lnw = np.empty(ids.size), np.empty(ids.size), np.empty(ids.size)
+    nest, rho = opt_i[2], consts[6]
+    u, s, lnw, ew = np.empty(ids.size), np.empty(ids.size), np.empty(ids.size), np.empty(ids.size)
     top_g, sum_g, touched = np.full(nn, -np.inf), np.zeros(nn), np.empty(nn, np.int64)
+    knest, act = nest[ids], np.empty(ids.size, np.int64)
     k_top, rest_top = np.full(nn, -1, np.int64), np.zeros(nn)
     nc = cols.size
     # per unit and priced option: ln e_o, ln(rest of nest), top_g - top, ln(rest of market)
@@ -66,20 +68,21 @@ def _best_markups(
         for tau in range(tiers):
             r = j * tiers + tau
             sigma = _row(i, tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, u, s)
-            top, total, nt = _nest_weights(ids, u, sigma, nest, rho, outside, top_g, sum_g, lnw, touched)
+            top, total, nt, na = _nest_weights(u, sigma, knest, rho, outside, top_g, sum_g, lnw, ew, touched, act)
             X[r] = dev_f[0][i] * consts[0] * opt_f[4][tau]
             kx[r] = X[r] / sigma
             # the rest of o's nest and of the market without cancellation: for the nest's top member
             # (and the market's top nest) the sum of the others is accumulated directly
             for h in range(nt):
                 k_top[touched[h]], rest_top[touched[h]] = -1, 0.0
-            for k in range(ids.size):
-                if lnw[k] == 0.0 and k_top[nest[ids[k]]] < 0:  # the (first) top member of its nest
-                    k_top[nest[ids[k]]] = k
-            for k in range(ids.size):
-                g = nest[ids[k]]
-                if lnw[k] > -np.inf and k != k_top[g]:
-                    rest_top[g] += math.exp(lnw[k])
+            for q in range(na):
+                k = act[q]
+                if lnw[k] == 0.0 and k_top[knest[k]] < 0:  # the (first) top member of its nest
+                    k_top[knest[k]] = k
+            for q in range(na):
+                k = act[q]
+                if k != k_top[knest[k]]:
+                    rest_top[knest[k]] += ew[k]
             g_top, out_top = -1, math.exp(-top) if outside else 0.0
             for h in range(nt):
                 if g_top < 0 or top_g[touched[h]] > top_g[g_top]:
@@ -92,42 +95,62 @@ def _best_markups(
                 if u[k] == -np.inf or not total > 0.0:
                     ln_e[r, c] = -np.inf
                     continue
-                g = nest[ids[k]]
+                g = knest[k]
                 ln_e[r, c] = lnw[k]
-                rest_g = rest_top[g] if k == k_top[g] else sum_g[g] - math.exp(lnw[k])
-                ln_rest[r, c] = math.log(rest_g) if rest_g > 0.0 else -np.inf
-                shift[r, c] = math.log(top_g[g]) - (1.0 - rho) * math.log(sum_g[g])  # top_g - top
+                rest_g = rest_top[g] if k == k_top[g] else sum_g[g] - ew[k]
+                ln_rest[r, c] = _log(rest_g) if rest_g > 0.0 else -np.inf
+                shift[r, c] = _log(top_g[g]) - (1.0 - rho) * _log(sum_g[g])  # top_g - top
                 rest = out_top if g == g_top else total - top_g[g]
-                ln_out[r, c] = math.log(rest) if rest > 0.0 else -np.inf
+                ln_out[r, c] = _log(rest) if rest > 0.0 else -np.inf
             _reset(top_g, sum_g, touched, nt)
-    for c in range(nc):
-        p0, cst = price0[c], cost[c]
-        # units that may buy o, with a probability above e^-25 at least when o is priced at cost
-        keep = np.empty(n, np.int64)
-        buyers = 0
+    return ln_e, ln_rest, shift, ln_out, X, kx
+
+
+@njit(cache=True, error_model="numpy")
+def _markups(ln_e, ln_rest, shift, ln_out, X, kx, rho, eps, log_form, noise, price0, cost, out):
+    """Each priced option's markup from the demand terms of :func:`_demand_terms`."""
+    for c in range(price0.size):
+        out[c] = _markup(c, ln_e, ln_rest, shift, ln_out, X, kx, rho, eps, log_form, noise, price0[c], cost[c])
+
+
+@njit(cache=True, error_model="numpy")
+def _markup(c, ln_e, ln_rest, shift, ln_out, X, kx, rho, eps, log_form, noise, p0, cst):
+    n = X.size
+    # units that may buy o, with a probability above e^-25 at least when o is priced at cost
+    keep = np.empty(n, np.int64)
+    buyers = 0
+    dz_cost = _dz(cst, p0, 0.0, eps, log_form, noise) / (1.0 - rho)  # the same for every unit (log form)
+    for r in range(n):
+        if not log_form:
+            dz_cost = _dz(cst, p0, kx[r], eps, log_form, noise) / (1.0 - rho)
+        if _buys(ln_e[r, c] + dz_cost, ln_rest[r, c], shift[r, c], ln_out[r, c], rho):
+            keep[buyers] = r
+            buyers += 1
+    if buyers == 0:
+        if log_form:
+            a = 1.0 / noise + eps
+            return cst / (a - 1.0) if a > 1.0 and cst > 0 else max(p0 - cst, 0.0)
+        mean_k = 0.0
         for r in range(n):
-            at_cost = ln_e[r, c] + _dz(cst, p0, kx[r], eps, log_form, noise) / (1.0 - rho)
-            if _buys(at_cost, ln_rest[r, c], shift[r, c], ln_out[r, c], rho):
-                keep[buyers] = r
-                buyers += 1
-        if buyers == 0:
-            if log_form:
-                a = 1.0 / noise + eps
-                out[c] = cst / (a - 1.0) if a > 1.0 and cst > 0 else max(p0 - cst, 0.0)
-            else:
-                mean_k = 0.0
-                for r in range(n):
-                    mean_k += kx[r] / max(n, 1)
-                out[c] = 1.0 / mean_k if mean_k > 0 else max(p0 - cst, 0.0)
-            continue
-        keep = keep[:buyers]
-        guess = p0 - cst
-        if not guess > 0.0:
-            guess = max(cst, 1e-9)
-        out[c] = _solve_markup(
-            guess, p0, cst, ln_e[keep, c], ln_rest[keep, c], shift[keep, c], ln_out[keep, c], X[keep], kx[keep],
-            rho, eps, log_form, noise,
-        )  # fmt: skip
+            mean_k += kx[r] / max(n, 1)
+        return 1.0 / mean_k if mean_k > 0 else max(p0 - cst, 0.0)
+    keep = keep[:buyers]
+    guess = p0 - cst
+    if not guess > 0.0:
+        guess = max(cst, 1e-9)
+    return _solve_markup(
+        guess, p0, cst, ln_e[keep, c], ln_rest[keep, c], shift[keep, c], ln_out[keep, c], X[keep], kx[keep],
+        rho, eps, log_form, noise,
+    )  # fmt: skip
+
+
+LN2 = math.log(2.0)
+
+
+@njit(cache=True)
+def _log(x):
+    """ln x, exactly 0 at x = 1 without calling log (the same value)."""
+    return 0.0 if x == 1.0 else math.log(x)
 
 
 @njit(cache=True, error_model="numpy")
@@ -146,6 +169,20 @@ def _buys(le, lr, shift, lo, rho, negligible=-25.0):
     and buys o with a probability above e^-25 (~1e-11) at the price ``le`` is taken at."""
     if le == -np.inf or (lo == -np.inf and lr == -np.inf):
         return False
+    # bounds without logarithms (ln_d is max(le, lr) + [0, ln 2], ln_tot likewise): decide at once
+    # when they are clear of the threshold by far more than rounding, else compute as below
+    m_d = le if lr == -np.inf else max(le, lr)
+    w_lo = shift + (1.0 - rho) * m_d
+    w_hi = w_lo + (0.0 if lr == -np.inf else (1.0 - rho) * LN2)
+    margin = 1e-6 + 1e-12 * (abs(le) + abs(m_d) + abs(shift) + (0.0 if lo == -np.inf else abs(lo)))
+    upper = le - m_d if lo == -np.inf else le - m_d + min(0.0, w_hi - lo)
+    if upper < negligible - margin:
+        return False
+    lower = le - m_d - (0.0 if lr == -np.inf else LN2)
+    if lo != -np.inf:
+        lower += min(0.0, w_lo - lo) - LN2
+    if lower > negligible + margin:
+        return True
     ln_d = le if lr == -np.inf else max(le, lr) + math.log1p(math.exp(-abs(le - lr)))
     ln_w = shift + (1.0 - rho) * ln_d
     ln_tot = ln_w if lo == -np.inf else max(ln_w, lo) + math.log1p(math.exp(-abs(ln_w - lo)))
@@ -153,14 +190,16 @@ def _buys(le, lr, shift, lo, rho, negligible=-25.0):
 
 
 @njit(cache=True, error_model="numpy")
-def _foc(m, p0, cst, ln_e, ln_rest, shift, ln_out, X, kx, rho, eps, log_form, noise):
-    """(h(m), h'(m)) / sum X (see :func:`best_markups`); h > 0 below the optimal markup.
+def _foc(m, p0, cst, ln_e, ln_rest, shift, ln_out, X, kx, rho, eps, log_form, noise, deriv=True):
+    """(h(m), h'(m)) / sum X (see :func:`best_markups`); h > 0 below the optimal markup; h' is
+    0 unless ``deriv`` (the bracket needs only the sign).
 
     With a = -dz/dp, d ln P / dp = -a eta, d P_(o|g) / dp = -a P_(o|g) (1 - P_(o|g)) / (1 - rho),
     d eta / dp = -(rho dP_(o|g) + (1 - rho) dP) / (1 - rho), da/dp = -a / p (log form)."""
     p = cst + m
     if log_form:
         dz = _dz(p, p0, 0.0, eps, log_form, noise)
+        dz_rho = dz / (1.0 - rho)  # the same for every unit
         a = 1.0 / (noise * p)
         da = -a / p
     h, dh, norm = 0.0, 0.0, 0.0
@@ -172,7 +211,8 @@ def _foc(m, p0, cst, ln_e, ln_rest, shift, ln_out, X, kx, rho, eps, log_form, no
             else:
                 a = kx[r] * (1.0 - eps) * (p / PRICE_REF) ** -eps
                 da = -eps * a / p
-        le1 = ln_e[r] + dz / (1.0 - rho)
+            dz_rho = dz / (1.0 - rho)
+        le1 = ln_e[r] + dz_rho
         lr = ln_rest[r]
         if lr == -np.inf:  # alone in its nest (a closed model): P_(o|g) = 1
             ln_d, cond = le1, 1.0
@@ -182,14 +222,16 @@ def _foc(m, p0, cst, ln_e, ln_rest, shift, ln_out, X, kx, rho, eps, log_form, no
         lo = ln_out[r]
         prob = cond if lo == -np.inf else cond / (1.0 + math.exp(lo - shift[r] - (1.0 - rho) * ln_d))
         eta = (1.0 - rho * cond - (1.0 - rho) * prob) / (1.0 - rho)
+        k = eps / p + a * eta
+        h += X[r] * prob * (1.0 - m * k)
+        norm += X[r]
+        if not deriv:
+            continue
         dprob = -a * eta * prob
         dcond = -a * cond * (1.0 - cond) / (1.0 - rho)
         deta = -(rho * dcond + (1.0 - rho) * dprob) / (1.0 - rho)
-        k = eps / p + a * eta
         dk = -eps / (p * p) + da * eta + a * deta
-        h += X[r] * prob * (1.0 - m * k)
         dh += X[r] * (dprob * (1.0 - m * k) - prob * (k + m * dk))
-        norm += X[r]
     if norm <= 0:
         return 0.0, -1.0
     return h / norm, dh / norm
@@ -208,13 +250,13 @@ def _solve_markup(guess, p0, cst, ln_e, ln_rest, shift, ln_out, X, kx, rho, eps,
     floor = 1e-12 * (cst + 1.0)
     args = (p0, cst, ln_e, ln_rest, shift, ln_out, X, kx, rho, eps, log_form, noise)
     m = guess
-    f, _ = _foc(m, *args)
+    f, _ = _foc(m, *args, False)
     lo = hi = m
     step = 1.1  # last month's markup is usually within 10% of this month's: a tight first bracket
     if f > 0:
         while True:
             lo, hi = hi, min(step * hi, cap)
-            f_hi, _ = _foc(hi, *args)
+            f_hi, _ = _foc(hi, *args, False)
             if f_hi <= 0:
                 break
             if hi >= cap:
@@ -223,7 +265,7 @@ def _solve_markup(guess, p0, cst, ln_e, ln_rest, shift, ln_out, X, kx, rho, eps,
     else:
         while True:
             lo, hi = max(lo / step, floor), lo
-            f_lo, _ = _foc(lo, *args)
+            f_lo, _ = _foc(lo, *args, False)
             if f_lo > 0:
                 break
             if lo <= floor:

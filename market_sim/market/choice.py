@@ -23,11 +23,31 @@ from market_sim.market.demand import LOG, PRICE_FLOOR, PRICE_REF, ChoiceParams, 
 from market_sim.market.options import SELF, VENDOR, OptionTable
 from market_sim.populations.developers import Developers
 
+_TABLE: list = [None, None]  # the last quality table and the inputs it was computed from
+
+
+def _quality(opts: OptionTable, p: ChoiceParams) -> np.ndarray:
+    """:func:`quality_table`, computed once a month: adoption, pricing and accounting use the same
+    options and constants (prices, which change in between, do not enter it). The key holds every
+    input, so a changed table or scenario is recomputed."""
+    arrays = (opts.kappa, opts.premium, opts.finetune_boost, opts.size, opts.finetune_support, p.tier_requirement)
+    key = (
+        p.saturation,
+        p.size_mismatch,
+        p.finetune_missing,
+        p.tier_share.size,
+        *(a.dtype.str + str(a.shape) for a in arrays),
+    )
+    key += tuple(a.tobytes() for a in arrays)
+    if _TABLE[0] != key:
+        _TABLE[:] = key, np.ascontiguousarray(quality_table(opts, p))
+    return _TABLE[1]
+
 
 def _arguments(dev: Developers, opts: OptionTable, p: ChoiceParams, ids: np.ndarray) -> tuple:
     """The arrays and constants of :func:`_row`, grouped for the compiled functions."""
     return (
-        ids.astype(np.int64),
+        ids.astype(np.int64, copy=False),
         (dev.volume_mtok, dev.value_per_mtok, dev.inhouse, dev.lockin_aversion),
         (dev.finetune_need, dev.size_need, dev.privacy_bound),
         dev.option,
@@ -43,7 +63,7 @@ def _arguments(dev: Developers, opts: OptionTable, p: ChoiceParams, ids: np.ndar
             p.switching,
             np.log(np.maximum(opts.price, PRICE_FLOOR)),
         ),
-        np.ascontiguousarray(quality_table(opts, p)),
+        _quality(opts, p),
         (
             p.volume_factor,
             p.noise,
@@ -115,11 +135,10 @@ def adopt(
 def own_outcome(dev: Developers, opts: OptionTable, p: ChoiceParams) -> tuple[np.ndarray, ...]:
     """For every (developer, tier) on an option: developer index, tier, option, application value,
     payment (USD/month) and tokens (Mtok/month) (accounting)."""
-    i, tau = np.nonzero(dev.option >= 0)
-    value, payment, volume = np.empty(i.size), np.empty(i.size), np.empty(i.size)
-    args = _arguments(dev, opts, p, np.empty(0, np.int64))
-    _own(i.astype(np.int64), tau.astype(np.int64), *args, value, payment, volume)
-    return i, tau, dev.option[i, tau], value, payment, volume
+    units = _units(dev.option)  # as np.nonzero(dev.option >= 0), in one pass
+    value, payment, volume = np.empty(units[0].size), np.empty(units[0].size), np.empty(units[0].size)
+    _own(*units, *_arguments(dev, opts, p, np.empty(0, np.int64)), value, payment, volume)
+    return *units, value, payment, volume
 
 
 def spread_awareness(
@@ -164,19 +183,20 @@ def _outcome(G, X, slack, theta, is_self, fixed_k, price, integration, integrati
 
 @njit(cache=True, error_model="numpy")
 def _index(G, X, slack, theta, log_theta, is_self, fixed_k, price, log_price, integration, integration_usd, share,
-           overhead_max, gamma, eps, log_form):  # fmt: skip
+           over, log_over, gamma, eps, log_form):  # fmt: skip
     """W of a unit on an option without switching and lock-in terms, from scalars (the ``index``
-    of :func:`market_sim.market.demand.outcome`, without the value and token terms)."""
+    of :func:`market_sim.market.demand.outcome`, without the value and token terms); ``over`` is
+    the self-hosting overhead factor ``1 + overhead_max slack`` and ``log_over`` its log."""
     fixed = 0.0
     if not log_form:
         if is_self:
-            price *= 1.0 + overhead_max * slack
-            fixed = share * fixed_k * (1.0 + overhead_max * slack)
+            price *= over
+            fixed = share * fixed_k * over
         x = X if eps == 0.0 else X * (max(price, PRICE_FLOOR) / PRICE_REF) ** -eps
         return X * theta * (G - slack * integration) - x * price - fixed
     if is_self:
-        log_price += math.log(1.0 + overhead_max * slack)
-        fixed = share * fixed_k * (1.0 + overhead_max * slack)
+        log_price += log_over
+        fixed = share * fixed_k * over
     return X * PRICE_REF * (log_theta + gamma * G - log_price) - fixed - share * slack * integration_usd
 
 
@@ -208,6 +228,8 @@ def _row(i, tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, c
     scale = share if log_form else X * theta
     slack = 1.0 - dev_f[2][i]
     log_theta = math.log(theta)
+    over = 1.0 + overhead_max * slack
+    log_over = math.log(over) if log_form else 0.0
     group = 3 * np.int64(dev_b[0][i]) + np.int64(dev_b[1][i])
     for k in range(ids.size):
         o = ids[k]
@@ -216,7 +238,7 @@ def _row(i, tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, c
             continue
         index = _index(
             table[group, tau, o], X, slack, theta, log_theta, o_self[o], selfhost_fixed[o_size[o]], o_price[o],
-            o_log_price[o], o_integration[o], o_integration_usd[o], share, overhead_max, gamma, eps, log_form,
+            o_log_price[o], o_integration[o], o_integration_usd[o], share, over, log_over, gamma, eps, log_form,
         )  # fmt: skip
         if cur == o:
             s = 0.0
@@ -243,23 +265,27 @@ def _utilities(idx, tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, 
 
 
 @njit(cache=True, error_model="numpy")
-def _nest_weights(ids, u, sigma, nest, rho, outside, top_g, sum_g, lnw, touched):
-    """Nested-logit terms of one unit, overflow-safe: per nest g its top z and
-    ``sum_g = sum_(o in g) exp((z_o - top_g) / (1 - rho))``; returns (top, total, n_touched) with
+def _nest_weights(u, sigma, knest, rho, outside, top_g, sum_g, lnw, ew, touched, act):
+    """Nested-logit terms of one unit, overflow-safe (knest[k]: the nest of option k): per nest g
+    its top z and ``sum_g = sum_(o in g) exp((z_o - top_g) / (1 - rho))``; returns (top, total,
+    n_touched, n_allowed) with
     ``total = sum_g exp(top_g - top) sum_g^(1 - rho) + [outside] exp(-top)``; lnw[k] holds
-    ``(z_k - top_g) / (1 - rho)`` and touched[:n_touched] the nests with an allowed option. On
+    ``(z_k - top_g) / (1 - rho)``, ew[k] its exp, act[:n_allowed] the allowed k (in order) and
+    touched[:n_touched] the nests with an allowed option. On
     return ``top_g`` holds each touched nest's weight ``exp(top_g - top) sum_g^(1 - rho)``.
     ``top_g`` must be -inf and ``sum_g`` 0 on entry for every nest; :func:`_reset` restores that."""
     top = 0.0 if outside else -np.inf
-    nt = 0
+    nt, na = 0, 0
     inv_sigma, inv_rho = 1.0 / sigma, 1.0 / (1.0 - rho)
-    for k in range(ids.size):
+    for k in range(u.size):
         if u[k] == -np.inf:
             lnw[k] = -np.inf
             continue
+        act[na] = k
+        na += 1
         z = u[k] * inv_sigma
         lnw[k] = z
-        g = nest[ids[k]]
+        g = knest[k]
         if top_g[g] == -np.inf:
             touched[nt] = g
             nt += 1
@@ -267,19 +293,19 @@ def _nest_weights(ids, u, sigma, nest, rho, outside, top_g, sum_g, lnw, touched)
             top_g[g] = z
         if z > top:
             top = z
-    for k in range(ids.size):
-        if lnw[k] == -np.inf:
-            continue
-        g = nest[ids[k]]
+    for j in range(na):  # the allowed options only: no unpredictable branch
+        k = act[j]
+        g = knest[k]
         lnw[k] = (lnw[k] - top_g[g]) * inv_rho
-        sum_g[g] += 1.0 if lnw[k] == 0.0 else math.exp(lnw[k])  # exp(0) = 1: the nest's top member
+        ew[k] = 1.0 if lnw[k] == 0.0 else math.exp(lnw[k])  # exp(0) = 1: the nest's top member
+        sum_g[g] += ew[k]
     total = math.exp(-top) if outside else 0.0
     for j in range(nt):
         g = touched[j]
         w = math.exp(top_g[g] - top + ((1.0 - rho) * math.log(sum_g[g]) if sum_g[g] != 1.0 else 0.0))
         top_g[g] = w  # from here on: the nest's weight
         total += w
-    return top, total, nt
+    return top, total, nt, na
 
 
 @njit(cache=True)
@@ -290,10 +316,10 @@ def _reset(top_g, sum_g, touched, nt):
 
 
 @njit(cache=True, error_model="numpy")
-def _pick(ids, u, s, sigma, nest, rho, outside, rng, top_g, sum_g, lnw, touched):
+def _pick(ids, u, s, sigma, knest, rho, outside, rng, top_g, sum_g, lnw, ew, touched, act):
     """One draw from the nested-logit probabilities (one uniform): returns (option id or -1 for
     the outside option or nothing allowed, its switching cost)."""
-    top, total, nt = _nest_weights(ids, u, sigma, nest, rho, outside, top_g, sum_g, lnw, touched)
+    top, total, nt, na = _nest_weights(u, sigma, knest, rho, outside, top_g, sum_g, lnw, ew, touched, act)
     best, best_s = -1, 0.0
     if total > 0.0 and top > -np.inf:
         r = rng.random() * total
@@ -308,11 +334,12 @@ def _pick(ids, u, s, sigma, nest, rho, outside, rng, top_g, sum_g, lnw, touched)
                     chosen_g, within = g, r / wg * sum_g[g]
                     break
                 r -= wg
-            for k in range(ids.size):
-                if u[k] == -np.inf or nest[ids[k]] != chosen_g:
+            for j in range(na):
+                k = act[j]
+                if knest[k] != chosen_g:
                     continue
                 best, best_s = ids[k], s[k]
-                within -= 1.0 if lnw[k] == 0.0 else math.exp(lnw[k])
+                within -= ew[k]
                 if within < 0.0:
                     break
     _reset(top_g, sum_g, touched, nt)
@@ -323,11 +350,14 @@ def _pick(ids, u, s, sigma, nest, rho, outside, rng, top_g, sum_g, lnw, touched)
 def _choose(
     idx, tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, outside, nn, rng, choice, switching
 ):  # fmt: skip
-    u, s, lnw = np.empty(ids.size), np.empty(ids.size), np.empty(ids.size)
+    u, s, lnw, ew = np.empty(ids.size), np.empty(ids.size), np.empty(ids.size), np.empty(ids.size)
     top_g, sum_g, touched = np.full(nn, -np.inf), np.zeros(nn), np.empty(nn, np.int64)
+    knest, act = opt_i[2][ids], np.empty(ids.size, np.int64)
     for j in range(idx.size):
         sigma = _row(idx[j], tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, u, s)
-        choice[j], switching[j] = _pick(ids, u, s, sigma, opt_i[2], consts[6], outside, rng, top_g, sum_g, lnw, touched)
+        choice[j], switching[j] = _pick(
+            ids, u, s, sigma, knest, consts[6], outside, rng, top_g, sum_g, lnw, ew, touched, act
+        )
 
 
 @njit(cache=True, error_model="numpy")
@@ -335,8 +365,9 @@ def _adopt(
     month, everyone, entry, rate, learned, was_open_option, available, out,
     ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, outside, nn, rng, months_on, flows,
 ):  # fmt: skip
-    u, s, lnw = np.empty(ids.size), np.empty(ids.size), np.empty(ids.size)
+    u, s, lnw, ew = np.empty(ids.size), np.empty(ids.size), np.empty(ids.size), np.empty(ids.size)
     top_g, sum_g, touched = np.full(nn, -np.inf), np.zeros(nn), np.empty(nn, np.int64)
+    knest, act = opt_i[2][ids], np.empty(ids.size, np.int64)
     tiers = option.shape[1]
     for i in range(entry.size):
         if entry[i] > month:
@@ -354,7 +385,9 @@ def _adopt(
             for tau in range(tiers):
                 cur = option[i, tau]
                 sigma = _row(i, tau, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, u, s)
-                best, paid = _pick(ids, u, s, sigma, opt_i[2], consts[6], outside, rng, top_g, sum_g, lnw, touched)
+                best, paid = _pick(
+                    ids, u, s, sigma, knest, consts[6], outside, rng, top_g, sum_g, lnw, ew, touched, act
+                )
                 if best != cur:
                     if cur >= 0:
                         flows[2 if was_open_option[cur] else 3] += 1
@@ -368,7 +401,24 @@ def _adopt(
 
 
 @njit(cache=True, error_model="numpy")
-def _own(idx, taus, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, value, payment, volume):
+def _units(option):
+    """Developer index, tier and option of every (developer, tier) on an option, in index order."""
+    n = 0
+    for i in range(option.shape[0]):
+        for tau in range(option.shape[1]):
+            n += option[i, tau] >= 0
+    idx, taus, on = np.empty(n, np.int64), np.empty(n, np.int64), np.empty(n, option.dtype)
+    j = 0
+    for i in range(option.shape[0]):
+        for tau in range(option.shape[1]):
+            if option[i, tau] >= 0:
+                idx[j], taus[j], on[j] = i, tau, option[i, tau]
+                j += 1
+    return idx, taus, on
+
+
+@njit(cache=True, error_model="numpy")
+def _own(idx, taus, on, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table, consts, value, payment, volume):
     volume_dev, theta, inhouse = dev_f[0], dev_f[1], dev_f[2]
     finetune, size_need = dev_b[0], dev_b[1]
     o_size, o_self = opt_i[1], opt_b[0]
@@ -380,33 +430,55 @@ def _own(idx, taus, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, table
         opt_f[4],
     )
     volume_factor, overhead_max, gamma, eps, log_form = consts[0], consts[2], consts[4], consts[5], consts[7] == LOG
+    # per option: the terms of _outcome that do not depend on the developer (identical values)
+    log_p, power = np.empty(o_price.size), np.ones(o_price.size)
+    for o in range(o_price.size):
+        log_p[o] = math.log(max(o_price[o], PRICE_FLOOR))
+        if eps != 0.0:
+            power[o] = (max(o_price[o], PRICE_FLOOR) / PRICE_REF) ** -eps
+    last, log_theta, base, slack = -1, 0.0, 0.0, 0.0
     for j in range(idx.size):
         i, tau = idx[j], taus[j]
-        o = option[i, tau]
+        o = on[j]
         share = tier_share[tau]
         group = 3 * np.int64(finetune[i]) + np.int64(size_need[i])
-        value[j], payment[j], volume[j] = _outcome(
-            table[group, tau, o], volume_dev[i] * volume_factor * share, 1.0 - inhouse[i], theta[i], o_self[o],
-            selfhost_fixed[o_size[o]], o_price[o], o_integration[o], o_integration_usd[o], share, overhead_max, gamma,
-            eps, log_form,
-        )  # fmt: skip
+        if i != last:
+            last, log_theta, base, slack = i, math.log(theta[i]), volume_dev[i] * volume_factor, 1.0 - inhouse[i]
+        X = base * share
+        G = table[group, tau, o]
+        if o_self[o] or not log_form:
+            value[j], payment[j], volume[j] = _outcome(
+                G, X, slack, theta[i], o_self[o], selfhost_fixed[o_size[o]], o_price[o], o_integration[o],
+                o_integration_usd[o], share, overhead_max, gamma, eps, log_form,
+            )  # fmt: skip
+            continue
+        price = o_price[o]
+        x = X if eps == 0.0 else X * power[o]
+        if eps == 1.0:
+            cs = X * PRICE_REF * (log_theta + gamma * G - log_p[o])
+        else:
+            e1 = 1.0 - eps
+            cs = X * PRICE_REF**eps * (math.exp(e1 * (log_theta + gamma * G)) - math.exp(e1 * log_p[o])) / e1
+        value[j], payment[j], volume[j] = cs + x * price - share * slack * o_integration_usd[o], x * price + 0.0, x
 
 
 @njit(cache=True)
 def _spread(month, entry, option, o_vendor, offered, p, q, aware, rng, learned):
     n_v = offered.size
     users = np.zeros(n_v)
-    uses = np.zeros(n_v, np.bool_)
     active = 0
     for i in range(entry.size):
         if entry[i] <= month:
             active += 1
-            uses[:] = False
             for tau in range(option.shape[1]):
-                if option[i, tau] >= 0:
-                    uses[o_vendor[option[i, tau]]] = True
-            for v in range(n_v):
-                if uses[v]:
+                o = option[i, tau]
+                if o < 0:
+                    continue
+                v = o_vendor[o]
+                for earlier in range(tau):  # count a developer once per vendor
+                    if option[i, earlier] >= 0 and o_vendor[option[i, earlier]] == v:
+                        break
+                else:
                     users[v] += 1
     prob = np.where(offered, np.minimum(np.maximum(p + q * users / max(active, 1), 0.0), 1.0), 0.0)
     for i in range(entry.size):

@@ -110,7 +110,12 @@ class Developers:
 
     def adopting(self) -> np.ndarray:
         """Boolean mask of developers on an option in at least one tier."""
-        return (self.option >= 0).any(axis=1)
+        if self.tiers == 0:
+            return np.zeros(len(self), bool)
+        out = self.option[:, 0] >= 0
+        for tau in range(1, self.tiers):  # column by column: numpy's any(axis=1) over 3 columns is slow
+            out |= self.option[:, tau] >= 0
+        return out
 
     def active(self, month: int) -> np.ndarray:
         """Boolean mask of developers in the market at ``month``."""
