@@ -36,7 +36,6 @@ import pandas as pd
 
 from market_sim.market.choice import own_outcome
 from market_sim.market.demand import outcome
-from market_sim.market.innovation import training_cost
 from market_sim.market.options import N_SIZES, SELF
 from market_sim.plots import save_figure
 from market_sim.scenario import Scenario
@@ -61,8 +60,8 @@ EXTRA_COLUMNS = {
     "calib_selfhost_cost_with_fixed": "USD/Mtok: the same including the fixed monthly deployment cost of the "
     "large size, i.e. sum of demand.outcome's payments / sum of tokens over those developers (F8 diagnostic)",
     "calib_selfhost_ratio": "calib_selfhost_cost / calib_frontier_closed_price (F8)",
-    "calib_training_frontier_usd": "USD: training_cost() of a large model by a vendor at the frontier with "
-    "compute cost factor 1 (market/innovation.py) (F4)",
+    "calib_training_frontier_usd": "USD/month: the largest final-run compute any live vendor paid this month "
+    "(training_cost_<v>; market/finance.py) (F4)",
     "calib_training_release_max_usd": "USD: the most expensive family released this month; NaN if none (F4)",
     "calib_offer_<v>": "USD/yr per skill unit: vendor v's current salary offer (F9 diagnostic)",
     "calib_aware_<v>": "fraction: share of active developers aware of vendor v (F7)",
@@ -102,7 +101,7 @@ def simulate(
 
 def _extra_metrics(model) -> dict:
     """The ``calib_*`` quantities for the month just simulated (read-only)."""
-    cfg, opts, dev = model.cfg, model.options, model.developers
+    opts, dev = model.options, model.developers
     t = model.month - 1
     row: dict = {}
     market = opts.available & (opts.mode != SELF) & (opts.kappa >= GPT4_KAPPA)
@@ -133,7 +132,7 @@ def _extra_metrics(model) -> dict:
         row["calib_selfhost_cost"] = row["calib_selfhost_cost_with_fixed"] = math.nan
     price = row["calib_frontier_closed_price"]
     row["calib_selfhost_ratio"] = row["calib_selfhost_cost"] / price if price > 0 else math.nan
-    row["calib_training_frontier_usd"] = training_cost(cfg, t, [LARGE], 1.0, 0.0)
+    row["calib_training_frontier_usd"] = max((v.ledger.training for v in model.vendors if not v.exited), default=0.0)
     released = [f.training_cost_usd for v in model.vendors for f in v.families if f.month == t]
     row["calib_training_release_max_usd"] = max(released) if released else math.nan
     n_active = max(int(active.sum()), 1)
@@ -392,7 +391,7 @@ def _f9_detail(runs: list[pd.DataFrame]) -> str:
 def _f4_detail(runs: list[pd.DataFrame]) -> str:
     first = runs[0]
     return (
-        f"training_cost() of a frontier large model: ${value_at(first, 'calib_training_frontier_usd', '2023-01'):.3g}"
+        f"largest final-run compute paid in a month: ${value_at(first, 'calib_training_frontier_usd', '2023-01'):.3g}"
         f" in 2023-01, ${value_at(first, 'calib_training_frontier_usd', '2026-01'):.3g} in 2026-01"
     )
 
@@ -474,7 +473,7 @@ def default_facts(scenario: Scenario | None = None) -> list[Fact]:
         Fact(
             "F4a",
             "Frontier training cost grows ~2.4x per year (CI 2.0-3.1x)",
-            "annual growth factor (log-linear fit) of training_cost() for a large model at the frontier "
+            "annual growth factor (log-linear fit) of the largest final-run compute paid per month "
             "(calib_training_frontier_usd)",
             (2.0, 3.0),
             (h0, h1),

@@ -419,7 +419,7 @@ def test_override_value_never_executes_code(tmp_path):
         ("developers.count=500", "developers.count", 500),
         ("developers.count = 500 ", "developers.count", 500),
         ("awareness.p=0.05", "awareness.p", 0.05),
-        ("training.frontier_cost_usd=1e8", "training.frontier_cost_usd", 1e8),
+        ("training.final_run_share=1e-1", "training.final_run_share", 0.1),
         ("market.reference_capability=-2", "market.reference_capability", -2),
         ("hosts.enabled=false", "hosts.enabled", False),
         ("hosts.enabled=true", "hosts.enabled", True),
