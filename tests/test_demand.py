@@ -429,7 +429,7 @@ def test_hard_tiers_go_to_more_capable_models_and_developers_multihome(small):
     dev, opts = m.developers, m.options
     easy, hard = dev.option[:, 0], dev.option[:, -1]
     both = (easy >= 0) & (hard >= 0)
-    assert both.sum() > 200
+    assert both.sum() > 150  # enough (easy, hard) pairs for the comparison below
     assert opts.kappa[hard[both]].mean() > opts.kappa[easy[both]].mean()  # F10: routing by difficulty
     assert options_per_adopter(dev.option[dev.adopting()]) > 1.2
 

@@ -32,6 +32,17 @@ def affordable_target(ctx: HiringContext, growth: float, share_of_cash: float, s
     return min(ctx.headcount * (1.0 + growth) + 1.0, affordable)
 
 
+def fill_rate_offer(ctx: HiringContext, step: float) -> float:
+    """Offer x (1 + step) if fewer than 95% of last month's slots filled, x (1 - step) if more than
+    two applicants per slot, else unchanged."""
+    offer = ctx.salary_offer_usd
+    if ctx.fill_rate < 0.95:
+        return offer * (1.0 + step)
+    if ctx.applicants_per_slot > 2.0:
+        return offer * (1.0 - step)
+    return offer
+
+
 GROWTH = F(float, 0.0, 1.0)
 SHARE = F(float, 0.0, 1.0)
 
@@ -67,11 +78,7 @@ class FillRate(HiringStrategy):
         self.payroll_share_of_revenue = payroll_share_of_revenue
 
     def plan(self, ctx: HiringContext) -> tuple[float | None, float]:
-        offer = ctx.salary_offer_usd
-        if ctx.fill_rate < 0.95:
-            offer *= 1.0 + self.step
-        elif ctx.applicants_per_slot > 2.0:
-            offer *= 1.0 - self.step
+        offer = fill_rate_offer(ctx, self.step)
         target = affordable_target(
             ctx, self.growth_per_month, self.payroll_share_of_cash, self.payroll_share_of_revenue, offer
         )
@@ -97,11 +104,7 @@ class Planned(HiringStrategy):
         self.growth_per_year = growth_per_year
 
     def plan(self, ctx: HiringContext) -> tuple[float | None, float]:
-        offer = ctx.salary_offer_usd
-        if ctx.fill_rate < 0.95:
-            offer *= 1.0 + self.step
-        elif ctx.applicants_per_slot > 2.0:
-            offer *= 1.0 - self.step
+        offer = fill_rate_offer(ctx, self.step)
         start = ctx.headcount if ctx.headcount_start is None else ctx.headcount_start
         if not ctx.on_plan:
             return float(start), float(offer)
