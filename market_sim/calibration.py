@@ -944,7 +944,8 @@ def write_report(
 # Reasons for misses and notes on documentation/limitation rows, kept beside the facts they
 # explain; the report prints those that apply (a miss without a note says so).
 MISS_REASONS: dict[str, str] = {
-    "F9": "The model prices talent by the `fill_rate` hiring rule: a vendor lowers its offer while it gets "
+    "F9": "The model prices talent by the fill-rate offer rule (hiring strategies `planned`, the default, and "
+    "`fill_rate`): a vendor lowers its offer while it gets "
     "more than two applicants per slot and raises it while slots stay empty, so its offer settles where "
     "the applicants it attracts match its hiring. Researchers do value Meta's open, publishable work as "
     "intended (`researchers.visibility_mean` = 1.4 = 5 ln(1/0.75), a 25% compensating differential), but "
