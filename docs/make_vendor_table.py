@@ -63,8 +63,13 @@ def show(key: str, raw: str) -> str:
 def section(text: str) -> str:
     vendors = tables(text)
     ids = list(vendors)
-    keys = [k for k in next(iter(vendors.values())) if k not in ("name", "archetype")]
-    keys = ["month", *(k for k in keys if k != "month")] if any("month" in v for v in vendors.values()) else keys
+    keys = [
+        k
+        for k in dict.fromkeys(k for fields in vendors.values() for k in fields)
+        if k not in ("id", "name", "archetype")
+    ]
+    entry = [k for k in ("month", "entry_rule") if k in keys]
+    keys = [*entry, *(k for k in keys if k not in entry)]
     rows = [
         "### 9.2 Vendors",
         "",

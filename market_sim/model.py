@@ -12,7 +12,7 @@ runs the processes of MODEL.md in order:
 7. accounting             :func:`market_sim.market.finance.funding_rounds`, ``accounting.accounting``
 8. data collection        :func:`market_sim.metrics.collect`
 
-Scheduled entrants come in at the start of their entry month (:func:`market_sim.market.entry.enter_scheduled`).
+Entrants come in at the start of a month (:func:`market_sim.market.entry.enter_due`).
 All randomness comes from the model's one ``numpy.random.Generator`` (``self.rng``).
 """
 
@@ -106,7 +106,7 @@ class MarketModel(mesa.Model):
         for v in self.vendors:
             v.last_ledger, v.ledger = v.ledger, VendorLedger()
         environment.apply_shocks(self)
-        entry.enter_scheduled(self)
+        entry.enter_due(self)
         labor.talent_market(self)  # 1
         labor.pay_researchers(self)
         finance.commit_compute(self)  # 2

@@ -20,6 +20,7 @@ from market_sim.errors import ScenarioError
 SIZE_NAMES = ("small", "medium", "large")
 SHOCK_KINDS = ("price_hike", "deprecation", "terms_change")
 PRICE_FORMS = ("linear", "log")
+ENTRY_RULES = ("scheduled", "value")  # enter at entry_month, or from then on when V_e >= S_e (market.entry)
 STRATEGY_SLOTS = ("pricing", "openness", "release", "hiring", "rnd")
 VENDOR_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")  # always used with fullmatch (``$`` would allow a trailing newline)
 MONTH = re.compile(r"(19\d\d|2[01]\d\d)-(0[1-9]|1[0-2])")  # years 1900-2199
@@ -252,6 +253,7 @@ VENDOR: dict[str, Field] = {
     "initial_awareness": F(float, 0.0, 1.0, default=0.1),
     "first_release_month": F(int, 0, 1200, default=0),
     "entry_month": F(int, 0, 1200, default=0),
+    "entry_rule": F(str, choices=ENTRY_RULES, default="scheduled"),
     "complement_usd_per_month": F(float, 0.0, default=0.0),
     "complement_growth_per_year": F(float, -0.9, 10.0, default=0.0),
     "complement_capability_elasticity": F(float, 0.0, 1.0, default=0.0),

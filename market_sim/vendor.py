@@ -198,9 +198,11 @@ class Vendor(mesa.Agent):
         self.ledger.funding += amount_usd
         self.last_round_month = month
 
-    def enter(self) -> None:
-        """Enter the market (scheduled entrants): from now on it hires, researches, releases."""
+    def enter(self, month: int) -> None:
+        """Enter the market in ``month`` (which becomes its ``entry_month``): from now on it hires,
+        researches and releases."""
         self.entered = True
+        self.entry_month = month
 
     def exit(self, month: int) -> None:
         """Leave the market (C21): the API/service stops (its users choose again), outstanding

@@ -269,6 +269,7 @@ def test_entrants_validate_with_one_line_errors():
         'entrants = [{ id = "newco", month = 1, cash = 1 }]': "entrants[0].cash",
         'entrants = [{ id = "newco", month = 1, entry_month = 1 }]': "entrants[0].entry_month",
         'entrants = [{ id = "newco", month = 1, rnd = "nope" }]': "entrants[0].rnd",
+        'entrants = [{ id = "newco", month = 1, entry_rule = "maybe" }]': "entrants[0].entry_rule",
         'entrants = { id = "newco" }': "entrants",
         "[funding]\nmax_dilution = 2.0": "funding.max_dilution",
         "[training]\nfinal_run_share = -0.1": "training.final_run_share",
@@ -278,3 +279,33 @@ def test_entrants_validate_with_one_line_errors():
             Scenario.from_toml(text)
         message = str(err.value)
         assert key in message and "\n" not in message, (text, message)
+
+
+def test_the_value_rule_enters_in_the_first_month_whose_value_covers_the_sunk_cost():
+    """entry_rule = "value": enter at the first t >= month with m 12 pi_e M >= S_e (the contracts)."""
+    base = ONE_ENTRANT.replace("\nmonth = 5\n", '\nmonth = 2\nentry_rule = "value"\n')
+
+    def values(x0: float) -> tuple[list[float], list[bool], float]:
+        model = MarketModel(Scenario.from_toml(base.replace("1e8 }", f"{x0} }}")), seed=11)
+        newco = vendor(model, "newco")
+        fcfg, seen, inside = model.cfg["funding"], [], []
+        for _ in range(model.months):
+            live = [u for u in model.vendors if not u.exited]  # ledgers of month t - 1, before the step
+            top = max([u.kappa for u in live] + [newco.kappa])
+            w = sum(10.0 ** (u.kappa - top) for u in live) + 10.0 ** (newco.kappa - top)
+            market = sum(u.ledger.revenue_model for u in live)
+            seen.append(fcfg["revenue_multiple"] * 12.0 * 10.0 ** (newco.kappa - top) / w * market)
+            model.step()
+            inside.append(newco.entered)
+        g = model.cfg["training"]["growth_per_year"]
+        return seen, inside, sum(x0 * g ** (m / 12.0) for m in range(24))
+
+    never, inside, _ = values(1e12)  # contracts worth more than any value: it stays out
+    assert not any(inside)
+    _, _, per_unit = values(1.0)
+    target = 7
+    x0 = never[target] / per_unit * 0.999  # S_e just below V_e of month 7 (V_e before entry is the same)
+    seen, inside, sunk = values(x0)
+    first = next(t for t in range(2, len(seen)) if seen[t] >= sunk)
+    assert inside.index(True) == first and first >= 2
+    assert seen[:first] == never[:first]

@@ -44,7 +44,7 @@ def commit_compute(model) -> None:
             committed_usd=float(sum(v.commitments)),
             payroll_usd_per_month=v.ledger.payroll,
             serving_cost_usd_per_month=v.last_ledger.serving_cost,
-            last_commitment_usd=v.commitments[-1] if v.commitments else 0.0,
+            last_commitment_usd=v.commitments[-1] if v.commitments else (v.last_commitment_usd or 0.0),
             fundable_usd=fundable_usd(model, v),
             frontier_growth_per_year=growth,
         )
