@@ -19,6 +19,8 @@ METRICS: dict[str, tuple[str, str]] = {
     "share_open": ("open-weight token share", "fraction"),
     "hhi": ("HHI of vendor token shares", "0-1"),
     "vendors_active": ("vendors active", "vendors"),
+    "exits": ("vendors exited (cumulative)", "vendors"),
+    "entries": ("vendors entered (cumulative)", "vendors"),
     "vendors_material": ("vendors with share >= 5%", "vendors"),
     "price_closed": ("closed API price", "USD/Mtok"),
     "price_open": ("open-weight effective cost", "USD/Mtok"),
@@ -57,6 +59,9 @@ PER_VENDOR: dict[str, tuple[str, str]] = {
     "complement": ("{v} complement revenue", "USD/month"),
     "profit": ("{v} profit incl. complement", "USD/month"),
     "cash": ("{v} cash", "USD"),
+    "training_cost": ("{v} training cost (final runs)", "USD/month"),
+    "compute": ("{v} R&D compute", "USD/month"),
+    "funding": ("{v} outside funding raised", "USD/month"),
     "researchers": ("{v} researchers", "researchers"),
     "salary": ("{v} salary per skill unit", "USD/yr"),
     "capability": ("{v} frontier capability", "κ"),
@@ -82,7 +87,9 @@ PARAMETERS: dict[str, str] = {
 }
 
 MONEY_UNITS = ("USD/month", "USD", "USD/yr")
-_VENDOR_COLUMN = re.compile(r"^(?P<prefix>[a-z]+)_(?P<vid>[a-z][a-z0-9_]*)$")
+_VENDOR_COLUMN = re.compile(
+    r"^(?P<prefix>" + "|".join(sorted(PER_VENDOR, key=len, reverse=True)) + r")_(?P<vid>[a-z][a-z0-9_]*)$"
+)
 
 
 SIZES = ("small", "medium", "large")

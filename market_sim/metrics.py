@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from market_sim.market import entry
 from market_sim.market.options import SELF, VENDOR
 from market_sim.schema import SIZE_NAMES
 
@@ -101,6 +102,9 @@ def collect(model, ledger, flows) -> dict:
         row[f"complement_{v.vid}"] = v.ledger.revenue_complement
         row[f"profit_{v.vid}"] = v.ledger.profit
         row[f"cash_{v.vid}"] = v.cash_usd
+        row[f"training_cost_{v.vid}"] = v.ledger.training
+        row[f"compute_{v.vid}"] = v.ledger.compute
+        row[f"funding_{v.vid}"] = v.ledger.funding
         row[f"researchers_{v.vid}"] = float(n_res[v.index])
         row[f"salary_{v.vid}"] = (
             float((res.salary_usd[staff] / res.skill[staff]).mean()) if staff.any() else float("nan")
@@ -125,6 +129,8 @@ def collect(model, ledger, flows) -> dict:
     row["margin_closed"] = float(np.average(lerner, weights=tokens[sold])) if sold.any() else float("nan")
     row["hhi"] = float(np.sum(shares**2))
     row["vendors_active"] = sum(not v.exited for v in model.vendors)
+    row["exits"] = sum(v.exit_month is not None for v in model.vendors)
+    row["entries"] = entry.entries(model)
     row["vendors_material"] = int(np.sum(shares >= MATERIAL_SHARE))
 
     cap_closed = float(np.max(opts.kappa[closed], initial=-np.inf))

@@ -4,14 +4,15 @@ Vendors are Mesa agents; developers and researchers are vectorised populations. 
 runs the processes of MODEL.md in order:
 
 1. talent market          :func:`market_sim.market.labor.talent_market`
-2. R&D                    :func:`market_sim.market.innovation.research`
+2. R&D                    :func:`market_sim.market.finance.commit_compute`, ``innovation.research``
 3. releases               :func:`market_sim.market.innovation.release_families`
 4. community              :func:`market_sim.market.community.community`
 5. pricing                :func:`market_sim.market.pricing.set_prices`
 6. adoption               :func:`market_sim.market.adoption.spread_awareness`, ``adopt``
-7. accounting             :func:`market_sim.market.accounting.accounting`
+7. accounting             :func:`market_sim.market.finance.funding_rounds`, ``accounting.accounting``
 8. data collection        :func:`market_sim.metrics.collect`
 
+Entrants come in at the start of a month (:func:`market_sim.market.entry.enter_due`).
 All randomness comes from the model's one ``numpy.random.Generator`` (``self.rng``).
 """
 
@@ -22,7 +23,17 @@ import numpy as np
 import pandas as pd
 
 from market_sim import metrics
-from market_sim.market import accounting, adoption, community, environment, innovation, labor, pricing
+from market_sim.market import (
+    accounting,
+    adoption,
+    community,
+    entry,
+    environment,
+    finance,
+    innovation,
+    labor,
+    pricing,
+)
 from market_sim.market.demand import ChoiceParams
 from market_sim.market.options import OptionTable, build_options
 from market_sim.populations import Developers, Researchers
@@ -43,11 +54,12 @@ class MarketModel(mesa.Model):
         self.dates = pd.period_range(cfg["run"]["start"], periods=self.months, freq="M").strftime("%Y-%m").tolist()
         salary0 = cfg["researchers"]["initial_salary_usd"]
         self.vendors: list[Vendor] = [
-            Vendor(self, vid, i, cfg["vendors"][vid], salary0) for i, vid in enumerate(self.scenario.vendor_ids)
+            Vendor(self, vid, i, cfg["vendors"][vid], salary0, cfg["vendors"][vid]["entry_month"])
+            for i, vid in enumerate(self.scenario.vendor_ids)
         ]
         n_v = len(self.vendors)
         dcfg, rcfg = cfg["developers"], cfg["researchers"]
-        awareness0 = np.array([v.cfg["initial_awareness"] for v in self.vendors])
+        awareness0 = np.array([v.cfg["initial_awareness"] if v.entered else 0.0 for v in self.vendors])
         self.developers = Developers.sample(dcfg, awareness0, self.rng, len(cfg["tiers"]["volume_shares"]))
         self.developer_weight = dcfg["population_represented"] / dcfg["count"]
         self.demand_order = self.rng.permutation(dcfg["count"])  # pricing's demand sample, see market.pricing
@@ -67,19 +79,14 @@ class MarketModel(mesa.Model):
         self._params_month = -1
 
     def _employ_initial_staff(self) -> None:
-        res, cfg = self.researchers, self.cfg["researchers"]
+        res = self.researchers
         if len(res) == 0 or self.researcher_weight == 0:
             return
         order = self.rng.permutation(len(res))
         start = 0
         for v in self.vendors:
-            n = labor.stochastic_round(
-                v.cfg["initial_researchers"] * cfg["initial_employed_share"] / self.researcher_weight, self.rng
-            )
-            staff = order[start : start + n]
-            start += staff.size
-            res.employer[staff] = v.index
-            res.salary_usd[staff] = res.skill[staff] * v.salary_offer_usd
+            if v.entered:  # entrants hire theirs when they enter (market.entry)
+                start += entry.hire_initial_staff(self, v, order[start:]).size
 
     def choice_params(self) -> ChoiceParams:
         """This month's utility constants (cached within a step)."""
@@ -99,9 +106,11 @@ class MarketModel(mesa.Model):
         for v in self.vendors:
             v.last_ledger, v.ledger = v.ledger, VendorLedger()
         environment.apply_shocks(self)
+        entry.enter_due(self)
         labor.talent_market(self)  # 1
         labor.pay_researchers(self)
-        innovation.research(self)  # 2
+        finance.commit_compute(self)  # 2
+        innovation.research(self)
         innovation.release_families(self)  # 3
         community.community(self)  # 4
         self.previous_open = self.options.open.copy()
@@ -109,7 +118,8 @@ class MarketModel(mesa.Model):
         pricing.set_prices(self)  # 5
         learned = adoption.spread_awareness(self)  # 6
         flows = adoption.adopt(self, learned)
-        ledger = accounting.accounting(self, flows.switching_usd)  # 7
+        finance.funding_rounds(self)  # 7
+        ledger = accounting.accounting(self, flows.switching_usd)
         self.last_vendor_share = metrics.vendor_token_shares(self, ledger.tokens)
         self.last_open_share = metrics.open_token_shares(self, ledger.tokens)
         closed = self.options.closed

@@ -20,6 +20,7 @@ from market_sim.errors import ScenarioError
 SIZE_NAMES = ("small", "medium", "large")
 SHOCK_KINDS = ("price_hike", "deprecation", "terms_change")
 PRICE_FORMS = ("linear", "log")
+ENTRY_RULES = ("scheduled", "value")  # enter at entry_month, or from then on when V_e >= S_e (market.entry)
 STRATEGY_SLOTS = ("pricing", "openness", "release", "hiring", "rnd")
 VENDOR_ID = re.compile(r"[a-z][a-z0-9_]{0,63}")  # always used with fullmatch (``$`` would allow a trailing newline)
 MONTH = re.compile(r"(19\d\d|2[01]\d\d)-(0[1-9]|1[0-2])")  # years 1900-2199
@@ -131,7 +132,6 @@ SCHEMA: dict[str, Any] = {
     "sizes": {
         "capability_gap": SIZES3,
         "serving_cost_usd_per_mtok": SIZES3,
-        "training_cost_share": SIZES3,
         "selfhost_fixed_usd_per_month": SIZES3,
         "serving_cost_capability_elasticity": F(float, 0.0, 3.0),
         "serving_cost_reference_capability": F(float, -20.0, 50.0, length=3),
@@ -198,7 +198,14 @@ SCHEMA: dict[str, Any] = {
         "compute_price_decline_per_year": F(float, 0.0, 0.99),
         "usage_learning": NONNEG,
     },
-    "training": {"frontier_cost_usd": NONNEG, "growth_per_year": F(float, 0.0, 100.0)},
+    "training": {"growth_per_year": F(float, 0.1, 100.0), "final_run_share": P},
+    "funding": {
+        "revenue_multiple": F(float, 0.0, 1000.0),
+        "max_dilution": P,
+        "round_months": F(float, 0.0, 120.0),
+        "trigger_months": F(float, 0.0, 120.0),
+        "min_months_between_rounds": F(int, 0, 120),
+    },
     "community": {
         "strength": NONNEG,
         "researcher_weight": NONNEG,
@@ -245,6 +252,8 @@ VENDOR: dict[str, Field] = {
     "mission_fit": F(float, default=0.0),
     "initial_awareness": F(float, 0.0, 1.0, default=0.1),
     "first_release_month": F(int, 0, 1200, default=0),
+    "entry_month": F(int, 0, 1200, default=0),
+    "entry_rule": F(str, choices=ENTRY_RULES, default="scheduled"),
     "complement_usd_per_month": F(float, 0.0, default=0.0),
     "complement_growth_per_year": F(float, -0.9, 10.0, default=0.0),
     "complement_capability_elasticity": F(float, 0.0, 1.0, default=0.0),
@@ -278,7 +287,6 @@ BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "market.complement_dependency_penalty": (None, 100.0),
     "sizes.capability_gap": (None, 50.0),
     "sizes.serving_cost_usd_per_mtok": (None, 1e6),
-    "sizes.training_cost_share": (None, 1000.0),
     "sizes.selfhost_fixed_usd_per_month": (None, 1e9),
     "developers.population_represented": (None, 1e11),
     "developers.volume_mtok_median": (None, 1e9),
@@ -304,7 +312,6 @@ BOUNDS: dict[str, tuple[float | None, float | None]] = {
     "rnd.capacity_ref": (None, 1e9),
     "rnd.compute_ref_usd_per_month": (None, 1e13),
     "rnd.usage_learning": (None, 10.0),
-    "training.frontier_cost_usd": (None, 1e13),
     "community.strength": (None, 100.0),
     "community.researcher_weight": (None, 100.0),
     "community.half_saturation": (None, 1e6),
@@ -392,7 +399,7 @@ def validate(data: dict, validate_slot) -> dict:
     """
     if not isinstance(data, dict):
         raise ScenarioError("a scenario must be a table of sections")
-    sections = set(SCHEMA) | {"vendors", "shocks"}
+    sections = set(SCHEMA) | {"vendors", "shocks", "entrants"}
     for key in data:
         if key not in sections:
             raise unknown_key(key, sections)
@@ -421,6 +428,7 @@ def validate(data: dict, validate_slot) -> dict:
         for slot in STRATEGY_SLOTS:
             vendor[slot] = validate_slot(f"{key}.{slot}", slot, table.get(slot, VENDOR_SLOT_DEFAULTS[slot]))
         out["vendors"][vid] = vendor
+    _check_entrants(data.get("entrants", []), out)
 
     shocks = data.get("shocks", [])
     if not isinstance(shocks, list):
@@ -441,6 +449,40 @@ def validate(data: dict, validate_slot) -> dict:
         out["shocks"].append(checked)
     _check_relations(out)
     return out
+
+
+def _check_entrants(entrants: Any, out: dict) -> None:
+    """``[[entrants]]``: each an ``id``, an entry ``month`` (0-based, like shocks) and the keys of a
+    vendor table. Stored as ``vendors.<id>`` with ``entry_month = month``, so dotted overrides and
+    ``to_toml`` treat an entrant like any vendor. An entry month at or after the horizon never comes."""
+    from market_sim.strategies.registry import validate_slot
+
+    if not isinstance(entrants, list):
+        raise _bad("entrants", entrants, "a list of entrant tables ([[entrants]])")
+    for i, table in enumerate(entrants):
+        key = f"entrants[{i}]"
+        if not isinstance(table, dict):
+            raise _bad(key, table, "a table with id, month and the keys of a [vendors.<id>] table")
+        vid = table.get("id")
+        if not isinstance(vid, str) or not VENDOR_ID.fullmatch(vid):
+            raise _bad(f"{key}.id", vid, "a vendor id of lower-case letters, digits and _ (starting with a letter)")
+        if vid in out["vendors"]:
+            raise _bad(
+                f"{key}.id", vid, "an id no vendor or earlier entrant has (taken: " + ", ".join(out["vendors"]) + ")"
+            )
+        if "entry_month" in table:
+            raise unknown_key(f"{key}.entry_month", ["id", "month", *(k for k in VENDOR if k != "entry_month")])
+        month = ENTRY_MONTH.check(f"{key}.month", table.get("month"))
+        plain = {k: v for k, v in table.items() if k not in STRATEGY_SLOTS and k not in ("id", "month")}
+        vendor = _check_table(key, plain, VENDOR, fill_defaults=True)
+        vendor["name"] = vendor["name"] or vid
+        vendor["entry_month"] = month
+        for slot in STRATEGY_SLOTS:
+            vendor[slot] = validate_slot(f"{key}.{slot}", slot, table.get(slot, VENDOR_SLOT_DEFAULTS[slot]))
+        out["vendors"][vid] = vendor
+
+
+ENTRY_MONTH = F(int, 0, 1200)
 
 
 def _check_tiers(tiers: dict) -> None:

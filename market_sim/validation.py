@@ -38,7 +38,6 @@ def _quiet(months: int, developers: int) -> dict:
         "sizes": {
             "capability_gap": [0.0, 0.0, 0.0],
             "serving_cost_usd_per_mtok": [1.0, 1.0, 1.0],
-            "training_cost_share": [0.0, 0.0, 0.0],
             "selfhost_fixed_usd_per_month": [0.0, 0.0, 0.0],
             "serving_cost_capability_elasticity": 0.0,
             "serving_cost_reference_capability": [0.0, 0.0, 0.0],
@@ -101,7 +100,14 @@ def _quiet(months: int, developers: int) -> dict:
             "compute_price_decline_per_year": 0.0,
             "usage_learning": 0.0,
         },
-        "training": {"frontier_cost_usd": 0.0, "growth_per_year": 1.0},
+        "training": {"growth_per_year": 1.0, "final_run_share": 0.0},
+        "funding": {
+            "revenue_multiple": 0.0,
+            "max_dilution": 0.0,
+            "round_months": 0.0,
+            "trigger_months": 0.0,
+            "min_months_between_rounds": 0,
+        },
         "community": {
             "strength": 0.0,
             "researcher_weight": 0.0,

@@ -87,7 +87,7 @@ SHARE_MONTHS = 5  # Bertrand: simulated shares are the mean of the last SHARE_MO
 LEADER_MONTHS = 12  # leader: share error = mean over the last LEADER_MONTHS months
 
 # Face validation (section 2 of the report)
-OPEN_VENDORS = ("meta", "mistral", "alibaba", "microsoft")  # disabled in the proprietary arm
+OPEN_VENDORS = ("meta", "mistral", "alibaba", "microsoft", "deepseek")  # disabled in the proprietary arm
 CLOSED_PLATFORM = {
     **{f"vendors.{v}.enabled": False for v in OPEN_VENDORS},
     "vendors.google.openness": "always_closed",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import mesa
 import numpy as np
 
+from market_sim.market import finance
 from market_sim.market.options import N_SIZES
 from market_sim.strategies.registry import make
 
@@ -63,6 +64,11 @@ class Vendor(mesa.Agent):
     Attributes:
         vid, index, name: identity (``index`` is its column in population arrays).
         cash_usd, funding_left_usd: money; a vendor with negative cash and no funding exits (C21).
+        commitments: compute contracted for this month and the next H - 1, USD each (None before
+            the first month in the market); paid when due whatever the cash (C17).
+        run_cost_usd: training compute paid since the last release (the next family's cost).
+        entered, exit_month: in the market from its entry month until its exit; ``exited`` is
+            true before entry and after exit (no API, no costs, no hiring).
         kappa: internal capability frontier (kappa-units, 1 = 10x effective compute).
         knowledge: algorithmic knowledge stock A_v; kappa = A_v + compute term.
         free_knowledge: the part of A_v gained without paying for it (absorbed community work,
@@ -79,7 +85,9 @@ class Vendor(mesa.Agent):
         compute_usd: this month's R&D compute spend.
     """
 
-    def __init__(self, model: mesa.Model, vid: str, index: int, cfg: dict, salary_offer_usd: float):
+    def __init__(
+        self, model: mesa.Model, vid: str, index: int, cfg: dict, salary_offer_usd: float, entry_month: int = 0
+    ):
         super().__init__(model)
         self.vid = vid
         self.index = index
@@ -104,8 +112,15 @@ class Vendor(mesa.Agent):
         self.families: list[Family] = []
         self.community_stock = 0.0
         self.forks = 0.0
-        self.exited = False
+        self.entry_month = entry_month
+        self.entered = entry_month == 0
         self.exit_month: int | None = None
+        self.commitments: list[float] | None = None
+        self.last_commitment_usd: float | None = None
+        self.on_plan = True
+        self.run_cost_usd = 0.0
+        self.last_round_month: int | None = None
+        self.revenue_history: list[float] = []
         self.deprecated = False
         self.price_factor = 1.0
         self.salary_offer_usd = salary_offer_usd
@@ -123,6 +138,11 @@ class Vendor(mesa.Agent):
         self.rnd = make("rnd", cfg["rnd"])
 
     # -- derived --------------------------------------------------------------------------
+    @property
+    def exited(self) -> bool:
+        """Out of the market: not yet entered, or exited (C21)."""
+        return not self.entered or self.exit_month is not None
+
     @property
     def last_release_month(self) -> int | None:
         return self.families[-1].month if self.families else None
@@ -159,8 +179,9 @@ class Vendor(mesa.Agent):
         return self.cfg["complement_usd_per_month"] * (1.0 + self.cfg["complement_growth_per_year"]) ** (month / 12.0)
 
     # -- actions --------------------------------------------------------------------------
-    def release_family(self, month: int, sizes: list[int], is_open: list[bool], gaps: np.ndarray, cost_usd: float):
-        """Snapshot the internal frontier into a family: kappa_k = kappa - gap_k; pay training (C15, C17)."""
+    def release_family(self, month: int, sizes: list[int], is_open: list[bool], gaps: np.ndarray):
+        """Snapshot the internal frontier into a family: kappa_k = kappa - gap_k (C15). Its training
+        cost is the final-run compute paid since the last release (already booked monthly, C17)."""
         kappa = np.full(N_SIZES, np.nan)
         flags = np.zeros(N_SIZES, bool)
         for k, op in zip(sizes, is_open, strict=True):
@@ -172,18 +193,29 @@ class Vendor(mesa.Agent):
             if op:
                 self.open_kappa[k] = kappa[k]
                 self.open_cost_kappa[k] = kappa[k] - self.free_knowledge
-        self.families.append(Family(month, kappa, flags, cost_usd))
-        self.ledger.training += cost_usd
+        self.families.append(Family(month, kappa, flags, self.run_cost_usd))
+        self.run_cost_usd = 0.0
 
     def raise_funds(self, need_usd: float) -> float:
-        """Draw up to ``need_usd`` from remaining outside funding; returns the amount raised."""
-        got = min(max(need_usd, 0.0), self.funding_left_usd)
-        self.funding_left_usd -= got
-        self.cash_usd += got
-        self.ledger.funding += got
-        return got
+        """A bridge round for a deficit of ``need_usd``: all or nothing (:func:`finance.bridge`)."""
+        return finance.bridge(self.model, self, need_usd)
+
+    def receive_funding(self, amount_usd: float, month: int) -> None:
+        """Book a round: cash and this month's funding rise, the remaining cap falls."""
+        self.funding_left_usd -= amount_usd
+        self.cash_usd += amount_usd
+        self.ledger.funding += amount_usd
+        self.last_round_month = month
+
+    def enter(self, month: int) -> None:
+        """Enter the market in ``month`` (which becomes its ``entry_month``): from now on it hires,
+        researches and releases."""
+        self.entered = True
+        self.entry_month = month
 
     def exit(self, month: int) -> None:
-        """Leave the market (C21): the API/service stops; open weights remain with hosts."""
-        self.exited = True
+        """Leave the market (C21): the API/service stops (its users choose again), outstanding
+        compute commitments lapse unpaid, its researchers search at the next talent market;
+        its open weights remain with hosts and self-hosters."""
         self.exit_month = month
+        self.commitments = []

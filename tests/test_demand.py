@@ -401,7 +401,7 @@ def test_capability_gained_for_free_does_not_raise_serving_cost(small):
     for free in (0.0, 0.0, 0.8):
         v = m.vendors[0]
         v.kappa, v.free_knowledge = 4.0, free
-        v.release_family(m.month, [0, 1, 2], [True, True, True], gaps, 0.0)
+        v.release_family(m.month, [0, 1, 2], [True, True, True], gaps)
         assert v.open_cost_kappa == pytest.approx(4.0 - gaps - free)
         opts = build_options(m.vendors, cfg, m.month, phi)
         costs.append(opts.cost[[option_id(0, k, SELF) for k in range(3)]])
@@ -462,7 +462,7 @@ def test_hard_tiers_go_to_more_capable_models_and_developers_multihome(small):
     dev, opts = m.developers, m.options
     easy, hard = dev.option[:, 0], dev.option[:, -1]
     both = (easy >= 0) & (hard >= 0)
-    assert both.sum() > 150  # enough developers active in both tiers to compare
+    assert both.sum() > 150  # enough (easy, hard) pairs for the comparison below
     assert opts.kappa[hard[both]].mean() > opts.kappa[easy[both]].mean()  # F10: routing by difficulty
     assert options_per_adopter(dev.option[dev.adopting()]) > 1.2
 

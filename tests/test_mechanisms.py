@@ -6,7 +6,7 @@ import pytest
 
 from market_sim import MarketModel, Scenario, run
 from market_sim.market.accounting import usable_capability
-from market_sim.market.innovation import research, training_cost
+from market_sim.market.innovation import research
 from market_sim.market.labor import match
 from market_sim.market.options import SELF, VENDOR
 from market_sim.metrics import lag_months
@@ -48,16 +48,6 @@ def test_open_vendor_absorbs_own_flow_fast_closed_others_late(small):
 
 
 # -- R&D, releases, spillover (C15, C17, C21) -----------------------------------------------------
-
-
-def test_training_cost_growth_and_laggard_discount(small):
-    cfg = small.to_dict()
-    c0 = training_cost(cfg, 0, [2], 1.0, 0.0)
-    assert c0 == pytest.approx(cfg["training"]["frontier_cost_usd"])
-    assert training_cost(cfg, 12, [2], 1.0, 0.0) / c0 == pytest.approx(cfg["training"]["growth_per_year"])  # F4
-    assert training_cost(cfg, 0, [2], 1.0, 1.0) / c0 == pytest.approx(0.1)
-    shares = cfg["sizes"]["training_cost_share"]
-    assert training_cost(cfg, 0, [0, 1, 2], 1.0, 0.0) / c0 == pytest.approx(sum(shares))
 
 
 def test_releases_follow_cadence_sizes_and_openness(small):

@@ -28,6 +28,10 @@ overrides = st.fixed_dictionaries(
         ),
         "vendors.openai.pricing": st.sampled_from(["best_response", "markup", "adaptive", "undercut"]),
         "vendors.mistral.cash_usd": st.floats(1e6, 1e9),
+        "vendors.mistral.funding_usd": st.sampled_from([0.0, 1e9]),  # 0: exits are likely
+        "vendors.xai.entry_month": st.integers(0, 10),  # entries inside and after the 8-month run
+        "vendors.deepseek.entry_month": st.integers(0, 10),
+        "funding.trigger_months": st.floats(0.0, 24.0),
     }
 )
 
@@ -38,7 +42,22 @@ def run_checked(over: dict, seed: int) -> tuple[MarketModel, list]:
     frontier = [v.kappa for v in model.vendors]
     released = [v.released_kappa.copy() for v in model.vendors]
     for _ in range(BASE.months):
+        cash = [v.cash_usd for v in model.vendors]
+        gone = [v.exit_month is not None for v in model.vendors]
         model.step()
+        # money is conserved across entries and exits: cash moves by profit + funding, never
+        # before entry or after exit
+        for v, c0, gone0 in zip(model.vendors, cash, gone, strict=True):
+            if gone0 or not v.entered:
+                assert v.cash_usd == c0
+                assert v.ledger.compute == v.ledger.training == v.ledger.payroll == 0.0
+                assert not model.options.available[(model.options.vendor == v.index) & (model.options.mode == 0)].any()
+            else:
+                expected = c0 + v.ledger.profit + v.ledger.funding
+                assert abs(v.cash_usd - expected) <= 1e-9 * max(1.0, abs(c0), abs(expected))
+            assert v.funding_left_usd >= -1e-6
+        # active = entered and not exited; exits and entries only accumulate
+        assert model.records[-1]["vendors_active"] == sum(v.entered and v.exit_month is None for v in model.vendors)
         # developers and researchers are conserved
         assert len(model.developers) == n_dev and len(model.researchers) == n_res
         assert model.researchers.headcount().sum() == n_res
@@ -76,6 +95,7 @@ def test_invariants(over, seed):
     # money paid by developers equals money received by vendors, hosts and infrastructure
     received = ts["revenue_api"] + ts["revenue_service"] + ts["revenue_host"] + ts["spend_selfhost"]
     np.testing.assert_allclose(received, ts["payments_total"], rtol=1e-9, atol=1e-6)
+    assert ts["exits"].is_monotonic_increasing and ts["entries"].is_monotonic_increasing
     vendor_revenue = ts[[f"revenue_{v}" for v in vids]].sum(axis=1)
     np.testing.assert_allclose(vendor_revenue, ts["revenue_api"] + ts["revenue_service"], rtol=1e-9, atol=1e-6)
     # no negative prices

@@ -17,6 +17,7 @@ from market_sim.strategies import registry
 DEFAULT_TOML = Path(market_sim.__file__).parent / "scenarios" / "default.toml"
 RAW = tomllib.loads(DEFAULT_TOML.read_text(encoding="utf-8"))  # the default as written, unvalidated
 DEFAULT_VENDORS = list(RAW["vendors"])
+DEFAULT_ENTRANTS = [e["id"] for e in RAW.get("entrants", [])]  # stored after the vendors, as vendors
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +34,13 @@ def error(fn, *args) -> str:
 # -- the default and round trips ----------------------------------------------------------------
 def test_default_validates(default):
     assert len(DEFAULT_VENDORS) >= 2
-    assert default.vendor_ids == [v for v in DEFAULT_VENDORS if RAW["vendors"][v].get("enabled", True)]
+    assert default.vendor_ids == [
+        *(v for v in DEFAULT_VENDORS if RAW["vendors"][v].get("enabled", True)),
+        *(e["id"] for e in RAW.get("entrants", []) if e.get("enabled", True)),
+    ]
+    for e in RAW.get("entrants", []):  # an entrant is a vendor table with its entry month
+        assert default.get(f"vendors.{e['id']}.entry_month") == e["month"]
+        assert default.get(f"vendors.{e['id']}.cash_usd") == e["cash_usd"]
     assert default.months == RAW["run"]["months"]
     for section, fields in SCHEMA.items():
         for key in fields:
@@ -341,7 +348,7 @@ openness = "always_closed"
     # the other keys of meta, and the other vendors, are kept
     for key in ("name", "initial_capability", "pricing", "release", "rnd", "complement_usd_per_month"):
         assert s.get(f"vendors.meta.{key}") == default.get(f"vendors.meta.{key}")
-    assert s.vendor_ids == DEFAULT_VENDORS
+    assert s.vendor_ids == [*DEFAULT_VENDORS, *DEFAULT_ENTRANTS]
     assert s["vendors"]["openai"] == default["vendors"]["openai"]
     # base defaults to "default"
     assert Scenario.from_toml(text.replace('base = "default"', "")) == s
@@ -350,7 +357,7 @@ openness = "always_closed"
 
 def test_partial_file_can_add_a_vendor(default):
     s = Scenario.from_toml('[vendors.newco]\ncash_usd = 1.0e8\npricing = { strategy = "undercut", discount = 0.2 }\n')
-    assert s.vendor_ids == [*DEFAULT_VENDORS, "newco"]
+    assert s.vendor_ids == [*DEFAULT_VENDORS, "newco", *DEFAULT_ENTRANTS]
     assert s.get("vendors.newco.name") == "newco"
     assert s.get("vendors.newco.pricing")["discount"] == 0.2
     assert s.get("vendors.newco.openness") == {"strategy": "always_closed"}
@@ -419,7 +426,7 @@ def test_override_value_never_executes_code(tmp_path):
         ("developers.count=500", "developers.count", 500),
         ("developers.count = 500 ", "developers.count", 500),
         ("awareness.p=0.05", "awareness.p", 0.05),
-        ("training.frontier_cost_usd=1e8", "training.frontier_cost_usd", 1e8),
+        ("training.final_run_share=1e-1", "training.final_run_share", 0.1),
         ("market.reference_capability=-2", "market.reference_capability", -2),
         ("hosts.enabled=false", "hosts.enabled", False),
         ("hosts.enabled=true", "hosts.enabled", True),

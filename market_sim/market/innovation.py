@@ -5,8 +5,9 @@ frontier is its algorithmic knowledge plus the log of the compute it can train w
 
     kappa_v(t) = max(kappa_v(t-1), A_v + b log10(max(C_v, C_floor) / C_ref))
 
-C_v = effective compute: an exponential moving average (weight 1/12) of compute spend, divided by the
-vendor's cost factor, times the FLOP-per-dollar trend (C_floor = C_ref / 1000). The knowledge
+C_v = effective compute: an exponential moving average (weight 1/12) of the compute the vendor pays
+for (its committed R&D compute and final training runs, :mod:`market_sim.market.finance`; Cottier
+et al. 2024), divided by its cost factor, times the FLOP-per-dollar trend (C_floor = C_ref / 1000). The knowledge
 stock A_v grows each month by
 
     dA_v = r (K_v / K_ref)^a                                             research (MODEL.md)
@@ -15,22 +16,23 @@ stock A_v grows each month by
          + l share_v(t-1)                                                demand-side learning
 
 K_v = research capacity (sum of researcher skill, real scale); F_v = community contribution
-flow to v's open models; s = community strength. A_v(0) is set so that kappa_v before the
-first month's progress equals the scenario's ``initial_capability``. (MODEL.md suggests dkappa = g K^a C^b; with compute
+flow to v's open models; s = community strength. A_v is set in the vendor's first month so that kappa_v before its
+first progress equals the scenario's ``initial_capability``. (MODEL.md suggests dkappa = g K^a C^b; with compute
 budgets growing exponentially that form makes kappa explode, see docs/ODD.md.)
 
 Process 3 (releases): a vendor whose release strategy is due snapshots its frontier into a
-family, kappa_k = kappa_v - gap_k, the openness strategy sets each size open or closed, and
-training costs ``T(t) = T_0 g^(t/12) sum_k share_k x factor_v x 10^min(0, kappa_v - kappa_max)``
-(a laggard trains a model 10x cheaper per kappa-unit behind, by the definition of kappa; F4).
-A vendor that cannot pay from cash and remaining funding postpones.
+family, kappa_k = kappa_v - gap_k, and the openness strategy sets each size open or closed. The
+family's training cost is the final-run compute paid since the vendor's last release (booked
+month by month as paid): capability gained for free (community work, spillover, talent) is not
+billed, and openness does not change the bill (C17, C24).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from market_sim.strategies.base import OpennessContext, RndContext
+from market_sim.market import finance
+from market_sim.strategies.base import OpennessContext
 
 
 def compute_term(cfg: dict, month: int, spend_avg_usd: float, cost_factor: float) -> float:
@@ -58,13 +60,11 @@ def research(model) -> None:
     for v in model.vendors:
         if v.exited:
             continue
-        spend = v.rnd.compute_spend(
-            RndContext(v.cash_usd, v.last_ledger.revenue_model + v.last_ledger.revenue_complement)
-        )
+        spend = finance.pay_compute(model, v)
         v.compute_usd = spend
-        v.ledger.compute = spend
-        v.compute_avg_usd = spend if t == 0 else v.compute_avg_usd + (spend - v.compute_avg_usd) / 12.0
-        if t == 0:
+        first = t == v.entry_month  # the vendor's first month in the market
+        v.compute_avg_usd = spend if first else v.compute_avg_usd + (spend - v.compute_avg_usd) / 12.0
+        if first:
             v.knowledge = v.cfg["initial_capability"] - compute_term(cfg, 0, v.compute_avg_usd, v.compute_cost_factor)
         research_ = rnd["capability_rate"] * (capacity[v.index] / rnd["capacity_ref"]) ** rnd["capacity_elasticity"]
         absorbed = com["strength"] * (
@@ -79,20 +79,10 @@ def research(model) -> None:
         v.kappa = max(v.kappa, v.knowledge + compute_term(cfg, t, v.compute_avg_usd, v.compute_cost_factor))
 
 
-def training_cost(cfg: dict, month: int, sizes: list[int], factor: float, behind: float) -> float:
-    """USD to train a family of ``sizes`` for a vendor ``behind`` kappa-units from the frontier."""
-    tr = cfg["training"]
-    share = sum(cfg["sizes"]["training_cost_share"][k] for k in sizes)
-    return tr["frontier_cost_usd"] * tr["growth_per_year"] ** (month / 12.0) * share * factor * 10.0 ** (-behind)
-
-
 def release_families(model) -> None:
     cfg, t, rng = model.cfg, model.month, model.rng
     gaps = np.asarray(cfg["sizes"]["capability_gap"])
     live = [v for v in model.vendors if not v.exited]
-    if not live:
-        return
-    frontier = max(v.kappa for v in live)
     released = {v.index: v.best_released for v in model.vendors}
     carry = cfg["awareness"]["carryover"]
     dev = model.developers
@@ -103,12 +93,7 @@ def release_families(model) -> None:
         rival = max((k for i, k in released.items() if i != v.index), default=-np.inf)
         ctx = OpennessContext(sizes, v.kappa, rival, v.payoff_open, v.payoff_closed, rng)
         flags = [bool(f) for f in v.openness.decide(ctx)]
-        cost = training_cost(cfg, t, sizes, v.compute_cost_factor, max(0.0, frontier - v.kappa))
-        if v.cash_usd + v.funding_left_usd < cost:
-            continue  # cannot afford to train: postpone (C17, C21)
-        if v.cash_usd < cost:
-            v.raise_funds(cost - v.cash_usd)
-        v.release_family(t, sizes, flags, gaps, cost)
+        v.release_family(t, sizes, flags, gaps)
         if carry < 1.0 and v.families[:-1]:
             users = ((model.options.vendor[np.maximum(dev.option, 0)] == v.index) & (dev.option >= 0)).any(axis=1)
             forget = dev.aware[:, v.index] & ~users & (rng.random(len(dev)) >= carry)

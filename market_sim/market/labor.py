@@ -108,6 +108,7 @@ def talent_market(model) -> None:
     academia = res.academia
     searching = rng.random(len(res)) < cfg["turnover"]
     barred = np.zeros((len(res), n_v), dtype=bool)
+    head_start = res.headcount()[:n_v]  # before this month's separations
     for v in model.vendors:
         if v.exited:
             searching |= res.employer == v.index
@@ -129,6 +130,8 @@ def talent_market(model) -> None:
             fill_rate=v.fill_rate,
             applicants_per_slot=v.applicants_per_slot,
             best_rival_offer_usd=float(np.max(np.delete(offers, v.index), initial=0.0)),
+            on_plan=v.on_plan,
+            headcount_start=head_start[v.index] * weight,
         )
         target, offer = v.hiring.plan(ctx)
         v.salary_offer_usd = float(offer)

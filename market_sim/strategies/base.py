@@ -117,9 +117,25 @@ class HiringContext:
     fill_rate: float  # hired / open slots last month (1 if no slots)
     applicants_per_slot: float
     best_rival_offer_usd: float
+    on_plan: bool = True  # the vendor's compute commitments are not being cut (docs/ODD.md 7.3)
+    headcount_start: float | None = None  # headcount before this month's separations (None: = headcount)
 
 
 @dataclass
 class RndContext:
+    """What an R&D strategy sees when it commits compute (money in USD, flows per month).
+
+    A strategy with ``commitment_months`` H commits the compute of month ``month + H`` now
+    (H = 0: this month's spend); ``committed_usd`` is what it already owes for the months
+    before that (docs/ODD.md 7.3).
+    """
+
     cash_usd: float
     revenue_usd_per_month: float  # model + complement revenue, last month
+    month: int = 0  # months since the vendor entered (model month for incumbents)
+    committed_usd: float = 0.0  # compute already committed for months month .. month + H - 1
+    payroll_usd_per_month: float = 0.0
+    serving_cost_usd_per_month: float = 0.0  # last month's
+    last_commitment_usd: float = 0.0  # the compute committed last month (for month t + H - 1)
+    fundable_usd: float = 0.0  # outside funding it could raise now: min(cap left, d V), docs/ODD.md 7.11
+    frontier_growth_per_year: float = 2.4  # training.growth_per_year: the frontier compute trend G (F4)

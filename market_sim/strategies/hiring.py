@@ -1,4 +1,5 @@
-"""Hiring strategies: salary offer and headcount target limited by cash (C9, F9).
+"""Hiring strategies: salary offer and headcount target (C9, F9); all but ``planned`` limit the
+target by cash.
 
 ``plan`` returns (target headcount in real researchers or None for "no hiring, no
 layoffs", annual salary offer in USD per skill unit).
@@ -29,6 +30,17 @@ def affordable_target(ctx: HiringContext, growth: float, share_of_cash: float, s
     budget = share_of_cash * max(ctx.cash_usd, 0.0) + share_of_revenue * max(ctx.revenue_usd_per_month, 0.0)
     affordable = 12.0 * budget / max(offer, 1.0)
     return min(ctx.headcount * (1.0 + growth) + 1.0, affordable)
+
+
+def fill_rate_offer(ctx: HiringContext, step: float) -> float:
+    """Offer x (1 + step) if fewer than 95% of last month's slots filled, x (1 - step) if more than
+    two applicants per slot, else unchanged."""
+    offer = ctx.salary_offer_usd
+    if ctx.fill_rate < 0.95:
+        return offer * (1.0 + step)
+    if ctx.applicants_per_slot > 2.0:
+        return offer * (1.0 - step)
+    return offer
 
 
 GROWTH = F(float, 0.0, 1.0)
@@ -66,15 +78,37 @@ class FillRate(HiringStrategy):
         self.payroll_share_of_revenue = payroll_share_of_revenue
 
     def plan(self, ctx: HiringContext) -> tuple[float | None, float]:
-        offer = ctx.salary_offer_usd
-        if ctx.fill_rate < 0.95:
-            offer *= 1.0 + self.step
-        elif ctx.applicants_per_slot > 2.0:
-            offer *= 1.0 - self.step
+        offer = fill_rate_offer(ctx, self.step)
         target = affordable_target(
             ctx, self.growth_per_month, self.payroll_share_of_cash, self.payroll_share_of_revenue, offer
         )
         return target, offer
+
+
+@register
+class Planned(HiringStrategy):
+    """Payroll as a commitment: headcount grows by ``growth_per_year`` while the vendor's compute
+    commitments are not being cut (``ctx.on_plan``), else holds; it never shrinks with cash
+    (only turnover lowers it). The salary offer adjusts to the fill rate as in ``fill_rate``.
+
+    target = H (1 + g)^(1/12) + 1 if on plan, else H, with H the headcount at the start of the
+    month (before turnover, so leavers are replaced).
+    """
+
+    name = "planned"
+    classifier = {"adaptive_salary": True, "committed": True}
+    params = {"step": F(float, 0.0, 0.5), "growth_per_year": F(float, 0.0, 10.0)}
+
+    def __init__(self, step: float = 0.02, growth_per_year: float = 0.2):
+        self.step = step
+        self.growth_per_year = growth_per_year
+
+    def plan(self, ctx: HiringContext) -> tuple[float | None, float]:
+        offer = fill_rate_offer(ctx, self.step)
+        start = ctx.headcount if ctx.headcount_start is None else ctx.headcount_start
+        if not ctx.on_plan:
+            return float(start), float(offer)
+        return float(start * (1.0 + self.growth_per_year) ** (1.0 / 12.0) + 1.0), float(offer)
 
 
 @register

@@ -1,4 +1,9 @@
-"""R&D strategies: monthly compute spend in USD (C17)."""
+"""R&D strategies: the compute a vendor commits, USD per month (C17, C21).
+
+A strategy commits the compute of month ``t + H`` at month t, where H =
+``commitment_months`` (0 for the spend-as-you-go strategies); a commitment is paid when due,
+whatever the vendor's cash then (docs/ODD.md 7.3).
+"""
 
 from __future__ import annotations
 
@@ -9,14 +14,77 @@ from market_sim.strategies.registry import register
 
 class RndStrategy(Strategy):
     slot = "rnd"
+    commitment_months: int = 0
 
     def compute_spend(self, ctx: RndContext) -> float:  # pragma: no cover - interface
         raise NotImplementedError
 
+    def initial_commitments(self, frontier_growth_per_year: float) -> list[float]:
+        """Compute already contracted at month 0 for months 0 .. H-1 (none for H = 0)."""
+        return []
+
+
+@register
+class Committed(RndStrategy):
+    """A planned compute path bought on ``commitment_months``-month contracts (C17).
+
+    Plan: ``X(t) = compute_usd_per_month * G^(relative_growth * t / 12)``, t = months since
+    the vendor entered (the model month for incumbents), G = ``training.growth_per_year`` (F4).
+    Each month the vendor commits month t + H (H = ``commitment_months``): the first of
+
+        X(t + H),  X_last (the last commitment: hold),  f x max(0, net revenue)
+
+    (the last never above the plan) that it can pay over the horizon,
+
+        cash + fundable + H (revenue - serving cost - payroll) >= committed + amount,
+
+    with net revenue = revenue - serving cost - payroll (last month's), fundable what investors
+    would put in now (docs/ODD.md 7.11) and f = ``fallback_share_of_revenue``; the fallback (what
+    operating cash flow pays for) is committed whatever. The vendor enters with months 0 .. H-1 contracted at plan.
+    """
+
+    name = "committed"
+    classifier = {"committed": True}
+    params = {
+        "compute_usd_per_month": F(float, 0.0, 1e12),
+        "relative_growth": F(float, 0.0, 3.0),
+        "commitment_months": F(int, 0, 120),
+        "fallback_share_of_revenue": F(float, 0.0, 1.0),
+    }
+
+    def __init__(
+        self,
+        compute_usd_per_month: float = 1e8,
+        relative_growth: float = 1.0,
+        commitment_months: int = 24,
+        fallback_share_of_revenue: float = 0.8,
+    ):
+        self.compute_usd_per_month = compute_usd_per_month
+        self.relative_growth = relative_growth
+        self.commitment_months = commitment_months
+        self.fallback_share_of_revenue = fallback_share_of_revenue
+
+    def plan_usd(self, month: int, frontier_growth_per_year: float) -> float:
+        """X(t) = X_0 G^(r t / 12)."""
+        return self.compute_usd_per_month * frontier_growth_per_year ** (self.relative_growth * month / 12.0)
+
+    def initial_commitments(self, frontier_growth_per_year: float) -> list[float]:
+        return [self.plan_usd(m, frontier_growth_per_year) for m in range(self.commitment_months)]
+
+    def compute_spend(self, ctx: RndContext) -> float:
+        h = self.commitment_months
+        plan = self.plan_usd(ctx.month + h, ctx.frontier_growth_per_year)
+        net = ctx.revenue_usd_per_month - ctx.serving_cost_usd_per_month - ctx.payroll_usd_per_month
+        room = ctx.cash_usd + ctx.fundable_usd + h * net - ctx.committed_usd
+        for amount in (plan, min(plan, ctx.last_commitment_usd)):
+            if amount <= room:
+                return float(amount)
+        return float(min(plan, self.fallback_share_of_revenue * max(net, 0.0)))
+
 
 @register
 class ShareOfCash(RndStrategy):
-    """Spend ``share`` of cash each month on compute."""
+    """Spend ``share`` of cash each month on compute (no commitment)."""
 
     name = "share_of_cash"
     params = {"share": F(float, 0.0, 1.0)}
@@ -30,7 +98,7 @@ class ShareOfCash(RndStrategy):
 
 @register
 class ShareOfRevenue(RndStrategy):
-    """Spend ``share`` of last month's revenue, but at least ``floor_share_of_cash`` of cash."""
+    """Spend ``share`` of last month's revenue, but at least ``floor_share_of_cash`` of cash (no commitment)."""
 
     name = "share_of_revenue"
     params = {"share": F(float, 0.0, 10.0), "floor_share_of_cash": F(float, 0.0, 1.0)}

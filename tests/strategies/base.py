@@ -152,11 +152,23 @@ def hiring_context(rng: np.random.Generator) -> HiringContext:
         fill_rate=float(rng.uniform(0.0, 1.0)),
         applicants_per_slot=float(rng.uniform(0.0, 5.0)),
         best_rival_offer_usd=float(rng.uniform(1e5, 8e5)),
+        on_plan=bool(rng.random() < 0.7),
+        headcount_start=None if rng.random() < 0.3 else float(rng.uniform(0.0, 2000.0)),
     )
 
 
 def rnd_context(rng: np.random.Generator) -> RndContext:
-    return RndContext(cash_usd=float(rng.uniform(-1e8, 1e10)), revenue_usd_per_month=float(rng.uniform(-1e6, 1e8)))
+    return RndContext(
+        cash_usd=float(rng.uniform(-1e8, 1e10)),
+        revenue_usd_per_month=float(rng.uniform(-1e6, 1e8)),
+        month=int(rng.integers(0, 96)),
+        committed_usd=float(rng.uniform(0.0, 1e10)),
+        payroll_usd_per_month=float(rng.uniform(0.0, 1e8)),
+        serving_cost_usd_per_month=float(rng.uniform(0.0, 1e7)),
+        last_commitment_usd=float(rng.uniform(0.0, 1e9)),
+        fundable_usd=float(rng.uniform(0.0, 1e10)),
+        frontier_growth_per_year=float(rng.uniform(1.0, 3.0)),
+    )
 
 
 class StrategyTestBase:

@@ -1,4 +1,4 @@
-"""Hiring strategies: fill_rate, market_percentile, poach, none.
+"""Hiring strategies: planned, fill_rate, market_percentile, poach, none.
 
 ``plan`` returns (target headcount or None, annual offer per skill unit). The payroll budget
 (USD/month) is share_of_cash * cash + share_of_revenue * revenue, and the affordable headcount
@@ -12,7 +12,7 @@ import pytest
 
 from market_sim.errors import ScenarioError
 from market_sim.strategies.base import HiringContext
-from market_sim.strategies.hiring import FillRate, MarketPercentile, NoHiring, Poach
+from market_sim.strategies.hiring import FillRate, MarketPercentile, NoHiring, Planned, Poach
 from tests.strategies.base import StrategyTestBase, builtin_names, covered_names, hiring_context
 
 
@@ -41,6 +41,27 @@ def ctx(
 class HiringTests(StrategyTestBase):
     def make_context(self, rng):
         return hiring_context(rng)
+
+
+class TestPlanned(HiringTests):
+    strategy_class = Planned
+    example_params = {"step": 0.05, "growth_per_year": 0.5}
+
+    def test_grows_from_the_start_of_month_headcount_whatever_the_cash(self):
+        s = Planned(step=0.02, growth_per_year=0.44)
+        for cash in (1e12, 1.0, -1e9):  # payroll is a commitment: cash does not cut it
+            c = ctx(headcount=90.0, cash=cash, revenue=0.0)
+            c.headcount_start = 100.0
+            target, offer = s.plan(c)
+            assert target == pytest.approx(100.0 * 1.44 ** (1 / 12) + 1.0)
+            assert offer == pytest.approx(200_000.0)
+
+    def test_holds_when_compute_is_cut_and_adjusts_the_offer_to_the_fill_rate(self):
+        s = Planned(step=0.1, growth_per_year=0.5)
+        c = ctx(headcount=80.0, fill=0.5)
+        c.on_plan = False
+        assert s.plan(c) == (pytest.approx(80.0), pytest.approx(220_000.0))
+        assert s.plan(ctx(applicants=3.0))[1] == pytest.approx(180_000.0)
 
 
 class TestFillRate(HiringTests):

@@ -1,17 +1,49 @@
-"""R&D strategies: share_of_cash, share_of_revenue, none."""
+"""R&D strategies: committed, share_of_cash, share_of_revenue, none."""
 
 from __future__ import annotations
 
 import pytest
 
 from market_sim.strategies.base import RndContext
-from market_sim.strategies.rnd import NoRnd, ShareOfCash, ShareOfRevenue
+from market_sim.strategies.rnd import Committed, NoRnd, ShareOfCash, ShareOfRevenue
 from tests.strategies.base import StrategyTestBase, builtin_names, covered_names, rnd_context
 
 
 class RndTests(StrategyTestBase):
     def make_context(self, rng):
         return rnd_context(rng)
+
+
+class TestCommitted(RndTests):
+    strategy_class = Committed
+    example_params = {
+        "compute_usd_per_month": 5e7,
+        "relative_growth": 0.5,
+        "commitment_months": 12,
+        "fallback_share_of_revenue": 0.3,
+    }
+
+    @pytest.mark.parametrize(
+        ("cash", "committed", "last", "expected"),
+        [
+            (1e12, 0.0, 0.0, "plan"),  # room for the plan: X0 G^(r (t + H) / 12)
+            (0.0, 0.0, 0.0, "fallback"),  # no room, no cash flow: 0
+            (5e8 + 1.0, 5e8, 1.0, "hold"),  # room 1 USD: hold the last commitment
+        ],
+    )
+    def test_commits_plan_hold_or_fallback(self, cash, committed, last, expected):
+        s = Committed(compute_usd_per_month=1e8, relative_growth=0.5, commitment_months=12)
+        ctx = RndContext(
+            cash, 0.0, month=24, committed_usd=committed, last_commitment_usd=last, frontier_growth_per_year=4.0
+        )
+        plan = 1e8 * 4.0 ** (0.5 * 36 / 12)
+        want = {"plan": plan, "hold": last, "fallback": 0.0}[expected]
+        assert s.compute_spend(ctx) == pytest.approx(want)
+
+    def test_enters_with_its_horizon_contracted(self):
+        s = Committed(compute_usd_per_month=2.0, relative_growth=1.0, commitment_months=3)
+        assert s.initial_commitments(8.0) == pytest.approx([2.0, 2.0 * 8.0 ** (1 / 12), 2.0 * 8.0 ** (2 / 12)])
+        assert ShareOfCash().initial_commitments(8.0) == [] and ShareOfCash.commitment_months == 0
 
 
 class TestShareOfCash(RndTests):
