@@ -428,7 +428,7 @@ def validate(data: dict, validate_slot) -> dict:
         for slot in STRATEGY_SLOTS:
             vendor[slot] = validate_slot(f"{key}.{slot}", slot, table.get(slot, VENDOR_SLOT_DEFAULTS[slot]))
         out["vendors"][vid] = vendor
-    _check_entrants(data.get("entrants", []), out)
+    _check_entrants(data.get("entrants", []), out, validate_slot)
 
     shocks = data.get("shocks", [])
     if not isinstance(shocks, list):
@@ -451,12 +451,10 @@ def validate(data: dict, validate_slot) -> dict:
     return out
 
 
-def _check_entrants(entrants: Any, out: dict) -> None:
+def _check_entrants(entrants: Any, out: dict, validate_slot) -> None:
     """``[[entrants]]``: each an ``id``, an entry ``month`` (0-based, like shocks) and the keys of a
     vendor table. Stored as ``vendors.<id>`` with ``entry_month = month``, so dotted overrides and
     ``to_toml`` treat an entrant like any vendor. An entry month at or after the horizon never comes."""
-    from market_sim.strategies.registry import validate_slot
-
     if not isinstance(entrants, list):
         raise _bad("entrants", entrants, "a list of entrant tables ([[entrants]])")
     for i, table in enumerate(entrants):

@@ -458,7 +458,7 @@ def test_size_needs_shape_size_choice(small):
 
 
 def test_hard_tiers_go_to_more_capable_models_and_developers_multihome(small):
-    m = model_after(small, 18)
+    m = model_after(small.with_overrides({"developers.count": 4000}), 18)  # ~300 developers on both tiers
     dev, opts = m.developers, m.options
     easy, hard = dev.option[:, 0], dev.option[:, -1]
     both = (easy >= 0) & (hard >= 0)
