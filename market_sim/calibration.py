@@ -964,23 +964,20 @@ MISS_REASONS: dict[str, str] = {
     "term uses the share of active developers on the vendor's options, not the share aware (docs/ODD.md 8 n); "
     "new developers enter with the awareness drawn at t = 0 (docs/ODD.md 8 e), which slows the measured time "
     "to 50% below the pure Bass curve.",
-    "F2": "With serving cost rising with capability (`sizes.serving_cost_capability_elasticity` b = 0.3, an "
-    "assumption of the demand revision: bigger and reasoning models cost more per token), the cheapest option "
-    "at GPT-4 level is a model that has just crossed it and costs more per token than a less capable one of "
-    "its size; its price falls ~6.6x a year, short of the 9x lower end. With b = 0 (model v0.1's cost) F2 "
-    "passes (10.5x, 4 seeds) but F5, F6 and F8 miss, because the frontier then gets cheap as fast as constant "
-    "capability. Not tuned away: `market.serving_cost_decline_per_year` at 0.65 reaches 8.5x and breaks F5 "
-    "and M1. b is swept in the studies.",
-    "F3": "The lag is measured from the closed frontier, which from the vendor-finance revision (docs/ODD.md "
-    "8 r) grows with OpenAI's committed compute (2.4x/yr) from month 0, while the open leader (Meta, 1 κ "
-    "behind at 2023-01) releases first in 2023-02 and its community starts from zero: the 2023 median lag is "
-    "~15 months, just above the 14-month band (F3c); 2024-2026 are inside and the lag shrinks (F3a, F3b). Not "
-    "tuned away: the 2023 lag follows from the initial capabilities (Epoch) and the F4 growth rate.",
+    "F2": "With serving cost rising with capability bought with scale (`sizes.serving_cost_capability_elasticity` "
+    "b = 0.3, an assumption of the demand revision: bigger and reasoning models cost more per token; "
+    "capability gained for free is not billed, docs/ODD.md 7.6), the cheapest option at GPT-4 level is a model "
+    "that has just crossed it and costs more per token than a less capable one of its size; its price falls "
+    "~7x a year, short of the 9x lower end. With b = 0 (model v0.1's cost) F2 passed (10.5x, 4 seeds, before "
+    "the finance revision) but F5 and F8 missed, because the frontier then gets cheap as fast as constant "
+    "capability. Not tuned away: `market.serving_cost_decline_per_year` at 0.65 reached 8.5x and broke F5 "
+    "and M1. b is swept in the studies (docs/discovery.md).",
     "F6": "Anthropic's share of 2025 model revenue is set by its quality premium (C22), the one parameter "
     "calibrated to F6. Under the revised demand (log price, tiers), 0.65 brings it to 0.49 (inside) but the "
     "2024 open token share (F5) to 0.32 (outside); 0.7 keeps F5 (0.28) and M1 and leaves F6a at ~0.53 "
     "(4 seeds). The default is 0.7: one premium cannot meet both facts, and F5 is the fact the commoditization "
-    "question rests on.",
+    "question rests on. After the free-capability serving cost and the finance revision, 0.7 gives F6a 0.50 "
+    "(inside, 20 seeds) with F5 at 0.25.",
 }
 
 # The calibration's changes to the default scenario: (key, before, after, facts targeted, why).
