@@ -30,7 +30,8 @@ def best_markups(
     a = 1 / (noise p) (log form) or (X / sigma) (1 - eps) (p / 1 USD)^-eps (linear form), and
     ``d ln x / dp = -eps / p``. The first-order condition
     ``h(m) = sum_j X_j P_j [1 - m (eps / p + a_j eta_j)] = 0`` (the factor p^-eps taken out) is
-    solved by bracketing and regula falsi (Illinois) in ln m. Single-product limits: log form
+    solved in ln m by a bracket (10% steps from the current markup) and Newton safeguarded by
+    bisection (rtsafe). Single-product limits: log form
     ``(p - c) / p = 1 / (alpha (1 - s) + eps)``; linear form ``p - c = 1 / (alpha (1 - s))``;
     nested ``p - c = (1 - rho) / (alpha (1 - rho s_(j|g) - (1 - rho) s_j))`` (linear, eps = 0).
     Units that cannot buy o or have nothing else do not enter; an option nobody in the sample
