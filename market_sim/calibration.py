@@ -972,6 +972,11 @@ MISS_REASONS: dict[str, str] = {
     "the finance revision) but F5 and F8 missed, because the frontier then gets cheap as fast as constant "
     "capability. Not tuned away: `market.serving_cost_decline_per_year` at 0.65 reached 8.5x and broke F5 "
     "and M1. b is swept in the studies (docs/discovery.md).",
+    "F3": "The lag is measured from the closed frontier, which from the vendor-finance revision (docs/ODD.md "
+    "8 r) grows with OpenAI's committed compute (2.4x/yr) from month 0, while the open leader (Meta, 1 κ "
+    "behind at 2023-01) releases first in 2023-02 and its community starts from zero: the 2023 median lag is "
+    "~15 months, just above the 14-month band (F3c); 2024-2026 are inside and the lag shrinks (F3a, F3b). Not "
+    "tuned away: the 2023 lag follows from the initial capabilities (Epoch) and the F4 growth rate.",
     "F6": "Anthropic's share of 2025 model revenue is set by its quality premium (C22), the one parameter "
     "calibrated to F6. Under the revised demand (log price, tiers), 0.65 brings it to 0.49 (inside) but the "
     "2024 open token share (F5) to 0.32 (outside); 0.7 keeps F5 (0.28) and M1 and leaves F6a at ~0.53 "
