@@ -94,6 +94,19 @@ def test_point_outcomes_pair_arms_and_call_holds_only_with_a_ci_on_the_predicted
     assert up["p"].tolist() == pytest.approx([0, 1 / 3, 2 / 3])
 
 
+def test_points_without_a_paired_ci_are_left_out_and_counted():
+    from market_sim.studies.discovery import analyse
+
+    effects = [0.5 if i % 2 else -0.5 for i in range(16)]
+    runs, ts = synthetic_runs(effects)
+    runs["q"] = np.linspace(0, 1, len(runs))
+    broken = runs.index[(runs["point"] == 3) & (runs["replicate"] > 0)]
+    runs.loc[broken, "status"] = "failed"  # point 3 keeps one pair: no CI
+    region = analyse(claim(+1), runs, ts)
+    assert region.dropped == 1 and 3 not in region.points.index and len(region.points) == 15
+    assert "1 points without a paired CI left out" in region.sentence()
+
+
 def test_claims_file_names_valid_keys_and_predictions():
     from market_sim import Scenario
 

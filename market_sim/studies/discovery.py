@@ -142,29 +142,35 @@ class ClaimRegion:
     box: BoxResult
     rules: str
     importance: pd.Series
+    dropped: int = 0  # points without a finite paired CI (failed runs), left out
 
     def sentence(self) -> str:
         from market_sim.labels import label
 
         share = self.points["holds"].mean()
         names = {k: label(k) for k in self.claim.parameters}
+        left_out = f" ({self.dropped} points without a paired CI left out)" if self.dropped else ""
         if not self.points["holds"].any():
-            return f"{self.claim.id} holds nowhere in the sampled box (0 of {len(self.points)} points)."
+            return f"{self.claim.id} holds nowhere in the sampled box (0 of {len(self.points)} points){left_out}."
         return (
             f"{self.claim.id} holds at {int(self.points['holds'].sum())} of {len(self.points)} points "
-            f"({share:.0%}); PRIM box: {self.box.describe(names)}."
+            f"({share:.0%}){left_out}; PRIM box: {self.box.describe(names)}."
         )
 
 
 def analyse(claim: DiscoveryClaim, runs: pd.DataFrame, ts: pd.DataFrame) -> ClaimRegion:
+    """PRIM and CART on the points with a finite paired CI (a point whose runs failed, leaving
+    fewer than two pairs, says nothing either way and is left out, counted in ``dropped``)."""
     points = point_outcomes(claim, runs, ts)
+    finite = np.isfinite(points[["ci_low", "ci_high"]].to_numpy(float)).all(axis=1)
+    dropped, points = int((~finite).sum()), points[finite]
     x = points[list(claim.parameters)].astype(float)
     y = points["holds"].to_numpy(bool)
     box = prim_box(x, y)
     rules, importance = (
         cart_view(x, y) if 0 < y.sum() < y.size else ("(all points alike: no tree)", pd.Series(dtype=float))
     )
-    return ClaimRegion(claim, points, box, rules, importance)
+    return ClaimRegion(claim, points, box, rules, importance, dropped)
 
 
 def discover(
@@ -201,10 +207,3 @@ def holds_summary(regions: list[ClaimRegion]) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def check_points(points: pd.DataFrame) -> None:
-    """Every point has its pairs and a finite interval (results verified before they are used)."""
-    bad = points[~np.isfinite(points[["mean", "ci_low", "ci_high"]]).all(axis=1)]
-    if len(bad):
-        raise UserError(f"discovery: {len(bad)} point(s) without a finite paired CI (failed runs?): {list(bad.index)}")
