@@ -159,6 +159,16 @@ def spread_awareness(
 
 
 @njit(cache=True, error_model="numpy")
+def _log_surplus(X, log_v, log_p, eps):
+    """Surplus below the choke price v = e^log_v of x = X (p / 1 USD)^-eps at price p = e^log_p
+    (docs/ODD.md 7.7): X ln(v / p) at eps = 1, else X (v^(1-eps) - p^(1-eps)) / (1 - eps)."""
+    if eps == 1.0:
+        return X * PRICE_REF * (log_v - log_p)
+    e1 = 1.0 - eps
+    return X * PRICE_REF**eps * (math.exp(e1 * log_v) - math.exp(e1 * log_p)) / e1
+
+
+@njit(cache=True, error_model="numpy")
 def _outcome(G, X, slack, theta, is_self, fixed_k, price, integration, integration_usd, share,
              overhead_max, gamma, eps, log_form):  # fmt: skip
     """Application value, payment and tokens of a unit on an option, from scalars (the
@@ -171,13 +181,7 @@ def _outcome(G, X, slack, theta, is_self, fixed_k, price, integration, integrati
     payment = x * price + fixed
     if not log_form:
         return X * theta * (G - slack * integration), payment, x
-    log_v = math.log(theta) + gamma * G
-    log_p = math.log(max(price, PRICE_FLOOR))
-    if eps == 1.0:
-        cs = X * PRICE_REF * (log_v - log_p)
-    else:
-        e1 = 1.0 - eps
-        cs = X * PRICE_REF**eps * (math.exp(e1 * log_v) - math.exp(e1 * log_p)) / e1
+    cs = _log_surplus(X, math.log(theta) + gamma * G, math.log(max(price, PRICE_FLOOR)), eps)
     return cs + x * price - share * slack * integration_usd, payment, x
 
 
@@ -454,11 +458,7 @@ def _own(idx, taus, on, ids, dev_f, dev_b, option, aware, opt_i, opt_b, opt_f, t
             continue
         price = o_price[o]
         x = X if eps == 0.0 else X * power[o]
-        if eps == 1.0:
-            cs = X * PRICE_REF * (log_theta + gamma * G - log_p[o])
-        else:
-            e1 = 1.0 - eps
-            cs = X * PRICE_REF**eps * (math.exp(e1 * (log_theta + gamma * G)) - math.exp(e1 * log_p[o])) / e1
+        cs = _log_surplus(X, log_theta + gamma * G, log_p[o], eps)
         value[j], payment[j], volume[j] = cs + x * price - share * slack * o_integration_usd[o], x * price + 0.0, x
 
 

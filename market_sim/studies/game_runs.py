@@ -135,7 +135,8 @@ def play(setup: GameSetup, workers: int | None = None, progress: bool = True) ->
 
 
 def starts(game: EmpiricalGame) -> list[Profile]:
-    """The observed 2024-2025 pattern (if its strategies are in the game), all open, all closed."""
+    """The observed 2024-2025 pattern (if its strategies are in the game), all open, all closed (if in
+    the game); failing all three, every vendor on its first strategy."""
     out = []
     named = [{p: OBSERVED.get(p, "always_open") for p in game.players}]
     named += [{p: s for p in game.players} for s in ("always_open", "always_closed")]
@@ -146,13 +147,12 @@ def starts(game: EmpiricalGame) -> list[Profile]:
             continue
         if prof not in out:
             out.append(prof)
-    return out
+    return out or [tuple(0 for _ in game.players)]
 
 
 def observed_profile(game: EmpiricalGame) -> Profile | None:
-    first = starts(game)[0] if starts(game) else None
-    if first is None:
-        return None
+    """The 2024-2025 pattern as a profile of ``game``, or None if its strategies are not all there."""
+    first = starts(game)[0]
     return first if all(OBSERVED.get(p) == game.strategies[i][first[i]] for i, p in enumerate(game.players)) else None
 
 
