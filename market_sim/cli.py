@@ -219,10 +219,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_scenario)
 
     from market_sim.studies.discover_cli import add_parser as add_discover_parser
+    from market_sim.studies.explain_cli import add_parser as add_explain_parser
     from market_sim.studies.game_cli import add_parser as add_game_parser
 
     add_discover_parser(sub)
     add_game_parser(sub)
+    add_explain_parser(sub)
     return parser
 
 

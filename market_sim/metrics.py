@@ -100,6 +100,10 @@ def collect(model, ledger, flows) -> dict:
         row[f"price_{v.vid}"] = price
         row[f"revenue_{v.vid}"] = v.ledger.revenue_model
         row[f"complement_{v.vid}"] = v.ledger.revenue_complement
+        row[f"serving_cost_{v.vid}"] = v.ledger.serving_cost
+        row[f"inference_{v.vid}"] = v.ledger.inference
+        row[f"inference_bought_{v.vid}"] = v.ledger.inference_bought
+        row[f"payroll_{v.vid}"] = v.ledger.payroll
         row[f"profit_{v.vid}"] = v.ledger.profit
         row[f"cash_{v.vid}"] = v.cash_usd
         row[f"training_cost_{v.vid}"] = v.ledger.training
@@ -159,7 +163,8 @@ def collect(model, ledger, flows) -> dict:
     value = ledger.application_value
     if value > 0:
         row["value_share_applications"] = ledger.developer_surplus / value
-        row["value_share_model"] = (row["revenue_api"] + row["revenue_service"]) / value
+        bought = sum(v.ledger.inference_bought for v in model.vendors)  # not developers' payments (7.14)
+        row["value_share_model"] = (row["revenue_api"] - bought + row["revenue_service"]) / value
         row["value_share_infrastructure"] = (ledger.revenue_host + ledger.spend_selfhost) / value
     else:
         row["value_share_applications"] = row["value_share_model"] = row["value_share_infrastructure"] = float("nan")

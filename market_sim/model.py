@@ -34,6 +34,7 @@ from market_sim.market import (
     labor,
     pricing,
 )
+from market_sim.market.channels import effective_config
 from market_sim.market.demand import ChoiceParams
 from market_sim.market.options import OptionTable, build_options
 from market_sim.populations import Developers, Researchers
@@ -48,7 +49,7 @@ class MarketModel(mesa.Model):
         super().__init__(rng=seed)
         self.scenario = scenario if scenario is not None else Scenario.default()
         self.seed = seed
-        cfg = self.cfg = self.scenario.to_dict()
+        cfg = self.cfg = effective_config(self.scenario.to_dict())  # channels switched off (7.14)
         self.month = 0
         self.months = cfg["run"]["months"]
         self.dates = pd.period_range(cfg["run"]["start"], periods=self.months, freq="M").strftime("%Y-%m").tolist()

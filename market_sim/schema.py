@@ -216,8 +216,10 @@ SCHEMA: dict[str, Any] = {
         "absorb_open": NONNEG,
         "absorb_closed": NONNEG,
         "absorb_delay_months": F(int, 0, 120),
+        "reimplementation_cost_share": F(float, 0.0, 10.0),
         "fork_share": P,
     },
+    "channels": {name: F(bool) for name in ("talent", "community", "iteration", "dependency", "complement", "standard")},
     "spillover": {"rate": P},
     "researchers": {
         "count": F(int, 0, 100_000_000),
@@ -258,6 +260,10 @@ VENDOR: dict[str, Field] = {
     "complement_growth_per_year": F(float, -0.9, 10.0, default=0.0),
     "complement_capability_elasticity": F(float, 0.0, 1.0, default=0.0),
     "complement_ecosystem_weight": F(float, 0.0, 10.0, default=0.0),
+    "own_inference_usd_per_month": F(float, 0.0, 1e13, default=0.0),
+    "own_inference_growth_per_year": F(float, -0.9, 10.0, default=0.0),
+    "complement_value_per_mtok": F(float, 1e-9, 1e6, default=11.0),
+    "complement_tier": F(int, 0, 20, default=1),
 }
 VENDOR_SLOT_DEFAULTS = {
     "pricing": "markup",
@@ -499,6 +505,10 @@ def _check_relations(out: dict) -> None:
         total = sum(out[section][name])
         if abs(total - 1.0) > SHARE_TOLERANCE:
             raise _bad(key, out[section][name], f"shares that sum to 1 (these sum to {total:g})")
+    n_tiers = len(out["tiers"]["volume_shares"])
+    for vid, t in out["vendors"].items():
+        if t["complement_tier"] >= n_tiers:
+            raise _bad(f"vendors.{vid}.complement_tier", t["complement_tier"], f"a tier index 0..{n_tiers - 1}")
     if not any(t["enabled"] for t in out["vendors"].values()):
         raise ScenarioError(
             f"vendors: every vendor is disabled ({', '.join(out['vendors'])}): "

@@ -36,6 +36,8 @@ class VendorLedger:
     revenue_service: float = 0.0
     revenue_complement: float = 0.0
     serving_cost: float = 0.0
+    inference: float = 0.0  # a complement business's own inference (compute or bought), 7.14
+    inference_bought: float = 0.0  # the part paid to a rival's closed API
     payroll: float = 0.0
     compute: float = 0.0
     training: float = 0.0
@@ -52,6 +54,7 @@ class VendorLedger:
             self.revenue_model
             + self.revenue_complement
             - self.serving_cost
+            - self.inference
             - self.payroll
             - self.compute
             - self.training
@@ -122,6 +125,8 @@ class Vendor(mesa.Agent):
         self.last_round_month: int | None = None
         self.revenue_history: list[float] = []
         self.deprecated = False
+        self.terms_restricted = False  # an active terms_change or deprecation shock (7.14)
+        self.complement_source = -1  # option id its complement business runs on (-1: none)
         self.price_factor = 1.0
         self.salary_offer_usd = salary_offer_usd
         self.compute_usd = 0.0

@@ -54,8 +54,9 @@ def test_training_bill_does_not_depend_on_capability_gained_for_free():
 
 def test_training_is_the_final_run_share_of_committed_compute_paid_when_due():
     """Month t < H: compute + training = X0 G^(t/12); training = phi of it; a family costs the
-    final-run compute paid since the previous release."""
-    scenario = small(**RICH)
+    final-run compute paid since the previous release (reimplementation compute, 7.14, is off here:
+    tests/test_channels.py holds it to its equation)."""
+    scenario = small(**RICH, **{"community.reimplementation_cost_share": 0.0})
     cfg = scenario.to_dict()
     phi, g = cfg["training"]["final_run_share"], cfg["training"]["growth_per_year"]
     model = MarketModel(scenario, seed=3)

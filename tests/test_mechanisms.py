@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from market_sim import MarketModel, Scenario, run
-from market_sim.market.accounting import usable_capability
+from market_sim.market.complement import usable_capability
 from market_sim.market.innovation import research
 from market_sim.market.labor import match
 from market_sim.market.options import SELF, VENDOR
@@ -31,7 +31,7 @@ def test_community_switch_and_effects(small):
 
 
 def test_open_vendor_absorbs_own_flow_fast_closed_others_late(small):
-    m = MarketModel(small.with_overrides({"spillover.rate": 0.0, "rnd.capability_rate": 0.0}), seed=1)
+    m = MarketModel(small.with_overrides({"spillover.rate": 0.0, "rnd.capability_rate": 0.0, "rnd.usage_learning": 0.0}), seed=1)
     m.step()
     meta, openai = m.vendors[0], m.vendors[1]
     m.flow_history = [np.zeros(len(m.vendors)) for _ in range(20)]
@@ -131,8 +131,16 @@ def test_value_decomposes_into_layers(small):
     np.testing.assert_allclose(shares + ts["switching_costs"] / ts["application_value"], 1.0, rtol=1e-9)
 
 
-def test_complement_revenue_formula(small):
-    m = model_after(small, 12)
+def test_complement_revenue_reduced_form(small):
+    """The reduced-form knobs of 7.14 (default 0): R_v = B_v max(0, 1 - e gap + w eco) when the
+    business runs no AI of its own (X_v0 = 0)."""
+    knobs = {
+        "vendors.meta.own_inference_usd_per_month": 0.0,
+        "vendors.meta.complement_capability_elasticity": 0.1,
+        "vendors.meta.complement_ecosystem_weight": 0.2,
+        "market.complement_dependency_penalty": 1.0,
+    }
+    m = model_after(small.with_overrides(knobs), 12)
     meta = m.vendors[0]
     opts = m.options
     frontier = np.nanmax(opts.kappa[opts.available])

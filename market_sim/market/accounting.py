@@ -7,10 +7,8 @@ Money flows, USD per month at real-population scale (simulated sums x population
   vendor (API: revenue_api; paid service on open weights: revenue_service, C12), to a
   third-party host (revenue_host, C19), or to infrastructure when self-hosting (spend_selfhost);
 - providers pay serving cost ``c_o x tokens``; hosts keep the markup (host_margin);
-- complement revenue (C6, C18, C24) of vendor v:
-  ``R_v(t) = R_v0 (1+g)^(t/12) max(0, 1 - e_v gap_v + w_v eco_v)``, gap_v = released frontier
-  minus the best model v can use (its own, any open model, or a rival's closed model minus the
-  dependency penalty, C6), eco_v = token share of v's open-weight options;
+- complement revenue and the inference a complement business buys (C6, C18, C19, C20, C24):
+  :mod:`market_sim.market.complement`;
 - application value V = sum of V_io; developer surplus = V - payments - switching costs paid;
   value_share_applications = surplus / V (C19).
 
@@ -25,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from market_sim.market.choice import own_outcome
+from market_sim.market.complement import complement_revenue
 from market_sim.market.options import HOST, SELF, VENDOR
 
 
@@ -80,33 +79,6 @@ def accounting(model, switching_usd_sim: float) -> MarketLedger:
     )
     settle(model)
     return ledger
-
-
-def usable_capability(model, v) -> float:
-    """The best model vendor v can build its complement on (C6): its own release, any open
-    model, or a rival's closed model less the dependency penalty."""
-    opts = model.options
-    own = v.best_released
-    avail = opts.available
-    open_best = np.nanmax(opts.kappa[avail & opts.open], initial=-np.inf)
-    rival_closed = avail & ~opts.open & (opts.vendor != v.index)
-    closed_best = np.nanmax(opts.kappa[rival_closed], initial=-np.inf)
-    return max(own, open_best, closed_best - model.cfg["market"]["complement_dependency_penalty"])
-
-
-def complement_revenue(model, tokens: np.ndarray) -> None:
-    opts = model.options
-    frontier = np.nanmax(opts.kappa[opts.available], initial=-np.inf)
-    total = tokens.sum()
-    for v in model.vendors:
-        base = v.complement_base_usd(model.month)
-        if base <= 0 or v.exited:  # an exited vendor's books are closed
-            v.ledger.revenue_complement = 0.0
-            continue
-        gap = max(frontier - usable_capability(model, v), 0.0) if np.isfinite(frontier) else 0.0
-        eco = tokens[(opts.vendor == v.index) & opts.open].sum() / total if total > 0 else 0.0
-        factor = 1.0 - v.cfg["complement_capability_elasticity"] * gap + v.cfg["complement_ecosystem_weight"] * eco
-        v.ledger.revenue_complement = base * max(factor, 0.0)
 
 
 def settle(model) -> None:

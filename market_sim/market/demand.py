@@ -180,14 +180,19 @@ def outcome(
     log_v = np.log(dev.value_per_mtok[idx])[:, None] + p.gamma * G
     log_p = np.log(np.maximum(price, PRICE_FLOOR))
     m = X * PRICE_REF
-    if p.elasticity == 1.0:
-        cs = m * (log_v - log_p)
-    else:
-        e1 = 1.0 - p.elasticity
-        cs = X * PRICE_REF**p.elasticity * (np.exp(e1 * log_v) - np.exp(e1 * log_p)) / e1
+    cs = surplus(X, log_v, log_p, p.elasticity)
     value = cs + x * price - effort
     index = m * (log_v - log_p) - p.tier_share[tau] * fixed - effort
     return value, payment, x, index
+
+
+def surplus(X, log_v, log_p, eps: float):
+    """Consumer surplus below the choke price v = e^log_v of x = X (p / 1 USD)^-eps at price
+    p = e^log_p: ``X ln(v / p)`` at eps = 1, else ``X (v^(1-eps) - p^(1-eps)) / (1 - eps)``."""
+    if eps == 1.0:
+        return X * PRICE_REF * (log_v - log_p)
+    e1 = 1.0 - eps
+    return X * PRICE_REF**eps * (np.exp(e1 * log_v) - np.exp(e1 * log_p)) / e1
 
 
 def switching_cost(current: np.ndarray, ids: np.ndarray, opts: OptionTable, p: ChoiceParams) -> np.ndarray:

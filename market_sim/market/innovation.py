@@ -16,7 +16,8 @@ stock A_v grows each month by
          + l share_v(t-1)                                                demand-side learning
 
 K_v = research capacity (sum of researcher skill, real scale); F_v = community contribution
-flow to v's open models; s = community strength. A_v is set in the vendor's first month so that kappa_v before its
+flow to v's open models; s = community strength. Reimplementing others' work costs compute,
+rho_r C_v (10^(A_closed s (F_tot - F_v)) - 1), booked as compute (C11; docs/ODD.md 7.14). A_v is set in the vendor's first month so that kappa_v before its
 first progress equals the scenario's ``initial_capability``. (MODEL.md suggests dkappa = g K^a C^b; with compute
 budgets growing exponentially that form makes kappa explode, see docs/ODD.md.)
 
@@ -67,9 +68,10 @@ def research(model) -> None:
         if first:
             v.knowledge = v.cfg["initial_capability"] - compute_term(cfg, 0, v.compute_avg_usd, v.compute_cost_factor)
         research_ = rnd["capability_rate"] * (capacity[v.index] / rnd["capacity_ref"]) ** rnd["capacity_elasticity"]
-        absorbed = com["strength"] * (
-            com["absorb_open"] * flow_now[v.index] + com["absorb_closed"] * (flow_late.sum() - flow_late[v.index])
-        )
+        reimplemented = com["strength"] * com["absorb_closed"] * (flow_late.sum() - flow_late[v.index])
+        absorbed = com["strength"] * com["absorb_open"] * flow_now[v.index] + reimplemented
+        # others' methods are reimplemented at the compute that would buy the same kappa (C11, 7.14)
+        v.ledger.compute += com["reimplementation_cost_share"] * spend * (10.0**reimplemented - 1.0)
         others_open = np.max(np.delete(open_best, v.index), initial=-np.inf)
         spillover = spill["rate"] * max(0.0, others_open - v.kappa)
         free = absorbed + spillover + rnd["usage_learning"] * shares[v.index]

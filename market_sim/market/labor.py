@@ -151,7 +151,8 @@ def talent_market(model) -> None:
     if rows.size == 0:
         return
     salary = np.append([v.salary_offer_usd for v in model.vendors], cfg["academia_salary_usd"])
-    visibility = np.append([v.visibility for v in model.vendors], 1.0)
+    talent = model.cfg["channels"]["talent"]  # off: openness does not attract researchers (7.14)
+    visibility = np.append([v.visibility if talent else 0.0 for v in model.vendors], 1.0)
     head_real = np.maximum(res.headcount()[:n_v] * weight, 1.0)
     compute_ratio = (
         np.append(
