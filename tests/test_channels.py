@@ -233,3 +233,39 @@ def test_with_every_channel_off_open_and_closed_meta_differ_only_in_the_model_la
     assert d["inference for own products"] == 0.0
     assert d["training runs"] == pytest.approx(0.0, abs=1e-6 * abs(a[names.index("training runs")]))
     assert d["model revenue (API, service)"] < 0  # closed Meta sells an API; open Meta (no service) does not
+
+
+def test_explain_command_writes_tables_that_add_up(tmp_path):
+    import pandas as pd
+
+    from market_sim.cli import main
+
+    out = tmp_path / "explain"
+    args = ["explain", "--vendor", "meta", "--seeds", "2", "--months", "4", "--out", str(out), "--no-progress"]
+    assert main([*args, "--workers", "1"]) == 0
+    for name in ("decomposition.csv", "accounts.csv", "waterfall.png", "explain.md", "explain_manifest.json"):
+        assert (out / name).stat().st_size > 0
+    for name, column in (("decomposition.csv", "channel"), ("accounts.csv", "line")):
+        table = pd.read_csv(out / name)
+        assert list(table.columns) == [column, "mean", "ci_low", "ci_high"]
+        total = table.loc[table[column] == TOTAL, "mean"].iloc[0]
+        assert table.loc[table[column] != TOTAL, "mean"].sum() == pytest.approx(total, rel=1e-9, abs=1e-3)
+    channels = pd.read_csv(out / "decomposition.csv")["channel"].tolist()
+    assert channels == [DIRECT, *(LABELS[c] for c in CHANNELS), RESIDUAL, TOTAL]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--vendor", "nobody"], "--vendor 'nobody' is not allowed"),
+        (["--a", "vendors.meta.openness=always_open"], "--a and --b go together"),
+        (["--a", "market.nope=1", "--b", "market.nope=2"], "market.nope"),
+        (["--seeds", "1"], "--seeds 1 is not allowed"),
+    ],
+)
+def test_explain_bad_input_is_a_clean_error(tmp_path, capsys, args, message):
+    from market_sim.cli import main
+
+    assert main(["explain", "--out", str(tmp_path / "x"), *args]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

@@ -61,6 +61,7 @@ def cmd_explain(args) -> int:
     check_out(args.out, "explain_manifest.json", "explain")
     start = time.perf_counter()
     runs = run(setup, workers=args.workers, progress=not args.no_progress)
-    print(write(setup, runs, args.out, time.perf_counter() - start, " ".join(["market-sim", *sys.argv[1:]])))
+    command = " ".join(getattr(args, "command_line", ["market-sim", *sys.argv[1:]]))
+    print(write(setup, runs, args.out, time.perf_counter() - start, command))
     print(f"wrote {args.out}")
     return 0

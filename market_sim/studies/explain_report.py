@@ -4,6 +4,7 @@ explain_manifest.json (:mod:`market_sim.studies.explain`)."""
 from __future__ import annotations
 
 import json
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -35,12 +36,20 @@ def waterfall(table: pd.DataFrame, column: str, title: str, path: Path) -> None:
     t = total["mean"] / scale
     ax.barh(y[-1], t, color="#555555", height=0.6)
     ax.errorbar(
-        t, y[-1], xerr=[[t - total["ci_low"] / scale], [total["ci_high"] / scale - t]], fmt="none", ecolor="black"
+        t,
+        y[-1],
+        xerr=[[t - total["ci_low"] / scale], [total["ci_high"] / scale - t]],
+        fmt="none",
+        ecolor="black",
+        capsize=3,
+        lw=1,
     )
+    for yy, mid, m in zip(y, [*(start + mean / 2), t / 2], [*mean, t], strict=True):
+        ax.annotate(f"{m:+.1f}", (mid, yy), xytext=(0, 11), textcoords="offset points", ha="center", fontsize=8)
     ax.axvline(0.0, color="black", lw=0.8)
     ax.set_yticks(y, [*rows[column], "total difference"])
     ax.set_xlabel("difference in discounted payoff, arm a − arm b (USD bn, 8%/yr; bars: 95% CI over seeds)")
-    ax.set_title(title)
+    ax.set_title("\n".join(textwrap.wrap(title, 80)), fontsize=10)
     fig.tight_layout()
     fig.savefig(path, dpi=130)
     plt.close(fig)
@@ -56,7 +65,7 @@ def write(setup: ExplainSetup, runs: dict, out: Path, seconds: float, command: s
     channels.to_csv(out / "decomposition.csv", index=False)
     accounts.to_csv(out / "accounts.csv", index=False)
     name = setup.scenario.to_dict()["vendors"][setup.vendor]["name"]
-    title = f"{name}: why arm a pays or not ({describe(setup.arm_a)} vs {describe(setup.arm_b)})"
+    title = f"{name}'s discounted payoff, arm a − arm b, by channel. a: {describe(setup.arm_a)}; b: {describe(setup.arm_b)}"
     waterfall(channels, "channel", title, out / "waterfall.png")
     info = manifest(
         study="explain",
