@@ -263,7 +263,7 @@ VENDOR: dict[str, Field] = {
     "own_inference_usd_per_month": F(float, 0.0, 1e13, default=0.0),
     "own_inference_growth_per_year": F(float, -0.9, 10.0, default=0.0),
     "complement_value_per_mtok": F(float, 1e-9, 1e6, default=11.0),
-    "complement_tier": F(int, 0, 20, default=1),
+    "complement_tier": F(int, 0, 20, default=0),
 }
 VENDOR_SLOT_DEFAULTS = {
     "pricing": "markup",
@@ -507,7 +507,7 @@ def _check_relations(out: dict) -> None:
             raise _bad(key, out[section][name], f"shares that sum to 1 (these sum to {total:g})")
     n_tiers = len(out["tiers"]["volume_shares"])
     for vid, t in out["vendors"].items():
-        if t["complement_tier"] >= n_tiers:
+        if t["own_inference_usd_per_month"] > 0 and t["complement_tier"] >= n_tiers:
             raise _bad(f"vendors.{vid}.complement_tier", t["complement_tier"], f"a tier index 0..{n_tiers - 1}")
     if not any(t["enabled"] for t in out["vendors"].values()):
         raise ScenarioError(

@@ -118,9 +118,11 @@ def _quiet(months: int, developers: int) -> dict:
             "absorb_open": 0.0,
             "absorb_closed": 0.0,
             "absorb_delay_months": 0,
+            "reimplementation_cost_share": 0.0,
             "fork_share": 0.0,
         },
         "spillover": {"rate": 0.0},
+        "channels": dict.fromkeys(("talent", "community", "iteration", "dependency", "complement", "standard"), True),
         "researchers": {
             "count": 0,
             "population_represented": 0.0,

@@ -269,3 +269,14 @@ def test_explain_bad_input_is_a_clean_error(tmp_path, capsys, args, message):
     assert main(["explain", "--out", str(tmp_path / "x"), *args]) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def test_python_api_returns_tables_and_a_figure(tmp_path):
+    from market_sim.studies.explain import explain
+
+    scn = Scenario.default().with_overrides({"developers.count": 500, "researchers.count": 100})
+    result = explain(scn, "meta", seeds=2, months=3, workers=1, progress=False)
+    assert list(result.channels.columns) == ["channel", "mean", "ci_low", "ci_high"]
+    assert result.accounts["line"].iloc[-1] == TOTAL
+    assert result.figure(tmp_path / "w.png").stat().st_size > 0
+    assert result.figure() is not None  # a Figure for a notebook

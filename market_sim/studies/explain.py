@@ -181,3 +181,41 @@ def summarise(parts: dict[str, np.ndarray], column: str) -> pd.DataFrame:
         half = float(stats.t.ppf(0.975, n - 1) * np.std(x, ddof=1) / math.sqrt(n)) if n > 1 else float("nan")
         rows.append({column: name, "mean": mean, "ci_low": mean - half, "ci_high": mean + half})
     return pd.DataFrame(rows)
+
+
+@dataclass
+class Explanation:
+    """The result of :func:`explain`: tables by channel and by accounting line (USD; columns
+    ``channel|line, mean, ci_low, ci_high``) and the raw per-seed runs."""
+
+    setup: ExplainSetup
+    channels: pd.DataFrame
+    accounts: pd.DataFrame
+    runs: dict
+
+    def figure(self, path=None):
+        """The waterfall by channel (saved to ``path`` if given); returns the path or None."""
+        from market_sim.studies.explain_report import waterfall
+
+        return waterfall(self.channels, "channel", f"{self.setup.vendor}: arm a − arm b by channel", path)
+
+
+def explain(
+    scenario: Scenario | None = None,
+    vendor: str = "meta",
+    arm_a: dict | None = None,
+    arm_b: dict | None = None,
+    seeds: int = 10,
+    months: int | None = None,
+    method: str = "one_at_a_time",
+    workers: int | None = None,
+    progress: bool = True,
+) -> Explanation:
+    """Why arm a pays the vendor or not, against arm b (default: ``always_open`` vs
+    ``always_closed``), e.g. ``explain(vendor="meta", seeds=4).channels`` in a notebook."""
+    setup = ExplainSetup(
+        scenario or Scenario.default(), vendor, dict(arm_a or {}), dict(arm_b or {}), seeds, months, method
+    )
+    runs = run(setup, workers=workers, progress=progress)
+    channels = summarise(channel_parts(runs, method), "channel")
+    return Explanation(setup, channels, summarise(account_parts(runs), "line"), runs)

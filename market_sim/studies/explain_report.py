@@ -15,12 +15,10 @@ from market_sim.studies.explain import TOTAL, ExplainSetup, account_parts, chann
 FILES = ("decomposition.csv", "accounts.csv", "waterfall.png", "explain.md", "explain_manifest.json")
 
 
-def waterfall(table: pd.DataFrame, column: str, title: str, path: Path) -> None:
-    """Bars from 0 climbing row by row to the total, with the 95% CI of each row."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+def waterfall(table: pd.DataFrame, column: str, title: str, path: Path | None = None):
+    """Bars from 0 climbing row by row to the total, with the 95% CI of each row; saved to
+    ``path`` (and closed) if given, else the Figure is returned (a notebook shows it)."""
+    from market_sim.plots import plt  # the package's backend choice: files, or inline in a notebook
 
     rows = table[table[column] != TOTAL]
     total = table[table[column] == TOTAL].iloc[0]
@@ -51,8 +49,11 @@ def waterfall(table: pd.DataFrame, column: str, title: str, path: Path) -> None:
     ax.set_xlabel("difference in discounted payoff, arm a − arm b (USD bn, 8%/yr; bars: 95% CI over seeds)")
     ax.set_title("\n".join(textwrap.wrap(title, 80)), fontsize=10)
     fig.tight_layout()
+    if path is None:
+        return fig
     fig.savefig(path, dpi=130)
     plt.close(fig)
+    return path
 
 
 def write(setup: ExplainSetup, runs: dict, out: Path, seconds: float, command: str = "") -> str:
