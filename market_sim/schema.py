@@ -219,7 +219,7 @@ SCHEMA: dict[str, Any] = {
         "reimplementation_cost_share": F(float, 0.0, 10.0),
         "fork_share": P,
     },
-    "channels": {name: F(bool) for name in ("talent", "community", "iteration", "dependency", "complement", "standard")},
+    "channels": {c: F(bool) for c in ("talent", "community", "iteration", "dependency", "complement", "standard")},
     "spillover": {"rate": P},
     "researchers": {
         "count": F(int, 0, 100_000_000),

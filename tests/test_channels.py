@@ -16,7 +16,7 @@ from market_sim.market.demand import ChoiceParams
 from market_sim.market.options import SELF, VENDOR, OptionTable, option_id
 from market_sim.model import MarketModel
 from market_sim.scenario import Scenario
-from market_sim.studies.explain import DIRECT, RESIDUAL, TOTAL, LINES, account_parts, channel_parts
+from market_sim.studies.explain import DIRECT, LINES, RESIDUAL, TOTAL, account_parts, channel_parts
 from market_sim.vendor import VendorLedger
 
 X = 1.0e8  # workload, Mtok/month at 1 USD/Mtok
@@ -31,12 +31,11 @@ def _market(own_cost=0.2, rival_price=0.6, rival_cost=0.3, rival_kappa=5.0, own_
     cfg["developers"]["price_elasticity"] = eps
     opts = OptionTable.empty(2)
     own, rival = option_id(0, 2, SELF), option_id(1, 2, VENDOR)
-    for o, kappa, cost, price, is_open in ((own, own_kappa, own_cost, own_cost, True), (rival, rival_kappa, rival_cost, rival_price, False)):
+    rows = ((own, own_kappa, own_cost, own_cost, True), (rival, rival_kappa, rival_cost, rival_price, False))
+    for o, kappa, cost, price, is_open in rows:
         opts.available[o], opts.kappa[o], opts.cost[o], opts.price[o], opts.open[o] = True, kappa, cost, price, is_open
     vcfg = {"complement_tier": 1, "complement_value_per_mtok": THETA}
-    vendors = [
-        SimpleNamespace(index=i, terms_restricted=False, cfg=vcfg, ledger=VendorLedger()) for i in range(2)
-    ]
+    vendors = [SimpleNamespace(index=i, terms_restricted=False, cfg=vcfg, ledger=VendorLedger()) for i in range(2)]
     params = ChoiceParams.from_scenario(cfg, 1.0, 1.0, 0)
     model = SimpleNamespace(cfg=cfg, options=opts, vendors=vendors, choice_params=lambda: params, month=0)
     return model, own, rival, params
@@ -187,7 +186,7 @@ def _planted_runs(effects: dict[str, float], interaction: float = 0.0, seeds: in
 
 @pytest.mark.parametrize("method", ["one_at_a_time", "shapley"])
 def test_decomposition_recovers_planted_effects_and_adds_up(method):
-    effects = dict(zip(CHANNELS, [2.0, -1.0, 0.5, 0.0, 3.0, -0.25]))
+    effects = dict(zip(CHANNELS, [2.0, -1.0, 0.5, 0.0, 3.0, -0.25], strict=True))
     parts = channel_parts(_planted_runs(effects), method)
     for c, a in effects.items():
         assert parts[LABELS[c]] == pytest.approx(np.full(3, a))
@@ -228,7 +227,7 @@ def test_with_every_channel_off_open_and_closed_meta_differ_only_in_the_model_la
     a = arm_lines(base.to_dict(), {**off, "vendors.meta.openness": "always_open"}, 7, "meta")
     b = arm_lines(base.to_dict(), {**off, "vendors.meta.openness": "always_closed"}, 7, "meta")
     names = list(LINES)
-    d = dict(zip(names, a[:-1] - b[:-1]))
+    d = dict(zip(names, a[:-1] - b[:-1], strict=True))
     assert d["complement revenue"] == 0.0
     assert d["inference for own products"] == 0.0
     assert d["training runs"] == pytest.approx(0.0, abs=1e-6 * abs(a[names.index("training runs")]))

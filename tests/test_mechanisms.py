@@ -31,7 +31,8 @@ def test_community_switch_and_effects(small):
 
 
 def test_open_vendor_absorbs_own_flow_fast_closed_others_late(small):
-    m = MarketModel(small.with_overrides({"spillover.rate": 0.0, "rnd.capability_rate": 0.0, "rnd.usage_learning": 0.0}), seed=1)
+    quiet = {"spillover.rate": 0.0, "rnd.capability_rate": 0.0, "rnd.usage_learning": 0.0}
+    m = MarketModel(small.with_overrides(quiet), seed=1)
     m.step()
     meta, openai = m.vendors[0], m.vendors[1]
     m.flow_history = [np.zeros(len(m.vendors)) for _ in range(20)]

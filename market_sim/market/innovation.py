@@ -17,7 +17,8 @@ stock A_v grows each month by
 
 K_v = research capacity (sum of researcher skill, real scale); F_v = community contribution
 flow to v's open models; s = community strength. Reimplementing others' work costs compute,
-rho_r C_v (10^(A_closed s (F_tot - F_v)) - 1), booked as compute (C11; docs/ODD.md 7.14). A_v is set in the vendor's first month so that kappa_v before its
+rho_r C_v (10^(A_closed s (F_tot - F_v)) - 1), booked as compute (C11; docs/ODD.md 7.14).
+A_v is set in the vendor's first month so that kappa_v before its
 first progress equals the scenario's ``initial_capability``. (MODEL.md suggests dkappa = g K^a C^b; with compute
 budgets growing exponentially that form makes kappa explode, see docs/ODD.md.)
 

@@ -66,7 +66,8 @@ def write(setup: ExplainSetup, runs: dict, out: Path, seconds: float, command: s
     channels.to_csv(out / "decomposition.csv", index=False)
     accounts.to_csv(out / "accounts.csv", index=False)
     name = setup.scenario.to_dict()["vendors"][setup.vendor]["name"]
-    title = f"{name}'s discounted payoff, arm a − arm b, by channel. a: {describe(setup.arm_a)}; b: {describe(setup.arm_b)}"
+    arms = f"a: {describe(setup.arm_a)}; b: {describe(setup.arm_b)}"
+    title = f"{name}'s discounted payoff, arm a − arm b, by channel. {arms}"
     waterfall(channels, "channel", title, out / "waterfall.png")
     info = manifest(
         study="explain",
