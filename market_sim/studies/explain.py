@@ -28,6 +28,7 @@ from scipy import stats
 from market_sim.errors import UserError
 from market_sim.market.channels import CHANNELS, LABELS
 from market_sim.scenario import Scenario
+from market_sim.studies.explain_figure import TOTAL
 
 DISCOUNT_PER_YEAR = 0.08
 SEED_ROOT = 2024
@@ -42,7 +43,7 @@ LINES = {
     "training runs": ("training_cost", -1.0),
     "payroll": ("payroll", -1.0),
 }
-DIRECT, RESIDUAL, TOTAL = "direct (every channel off)", "residual (interactions)", "total"
+DIRECT, RESIDUAL = "direct (every channel off)", "residual (interactions)"
 
 
 @dataclass
@@ -195,7 +196,7 @@ class Explanation:
 
     def figure(self, path=None):
         """The waterfall by channel (saved to ``path`` if given); returns the path or None."""
-        from market_sim.studies.explain_report import waterfall
+        from market_sim.studies.explain_figure import waterfall
 
         return waterfall(self.channels, "channel", f"{self.setup.vendor}: arm a − arm b by channel", path)
 
