@@ -423,8 +423,8 @@ def cmd_analyze(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    from market_sim.calibration import run_calibration
     from market_sim.errors import SpecError
+    from market_sim.studies.calibration import run_calibration
 
     if args.seeds < 1:
         raise SpecError(f"--seeds {args.seeds} is not allowed: expected an integer >= 1")

@@ -51,11 +51,11 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from scipy.optimize import brentq, root  # noqa: E402
 
-from market_sim.calibration import loglinear_decline_per_year, window  # noqa: E402
 from market_sim.plots import save_figure
 from market_sim.provenance import git_commit  # noqa: E402
 from market_sim.results import run  # noqa: E402
 from market_sim.scenario import Scenario  # noqa: E402
+from market_sim.studies.calibration.measures import loglinear_decline_per_year, window  # noqa: E402
 from market_sim.validation import bass_case, bertrand_case, leader_case  # noqa: E402
 from market_sim.validation_demand import HOMOGENEOUS, LOG_BERTRAND, NESTED, validate_demand  # noqa: E402
 
