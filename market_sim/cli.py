@@ -487,7 +487,7 @@ def cmd_sensitivity(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from market_sim.validation_report import run_validation
+    from market_sim.studies.validation import run_validation
 
     table = run_validation(report=args.report, figures_dir=_figures(args), seeds=args.seeds)
     print(table.to_string(index=False))
