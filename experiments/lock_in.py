@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from market_sim.analysis.plots import plot_over_time
-from market_sim.experiment import Effect, final_mean, one_sample
+from market_sim.studies.experiment import Effect, final_mean, one_sample
 from market_sim.sweep import SweepSpec
 
 NAME = "lock_in"

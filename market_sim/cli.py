@@ -436,7 +436,7 @@ def cmd_calibrate(args) -> int:
 
 def cmd_experiment(args) -> int:
     from market_sim.errors import SpecError
-    from market_sim.experiment import load_experiments, run_experiment, update_claims_doc, write_findings
+    from market_sim.studies.experiment import load_experiments, run_experiment, update_claims_doc, write_findings
 
     experiments = load_experiments(args.dir)
     if args.name == "list":
@@ -454,7 +454,7 @@ def cmd_experiment(args) -> int:
             "--quick, or add --allow-quick-report to write them anyway"
         )
     if args.quick:
-        from market_sim.experiment import min_replicates
+        from market_sim.studies.experiment import min_replicates
 
         seeds = min(min_replicates(experiments[n].specs(True)) for n in chosen)
         print(f"Preview (quick mode, {seeds} seeds per point): verdicts may reverse in the full run.")
@@ -478,7 +478,7 @@ def cmd_experiment(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
-    from market_sim.sensitivity import run_sensitivity
+    from market_sim.studies.sensitivity import run_sensitivity
 
     table = run_sensitivity(args.samples, args.workers, args.report, _figures(args), args.out)
     print(table.round(3).to_string(index=False))
