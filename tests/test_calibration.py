@@ -274,6 +274,8 @@ def test_report_and_figure_are_written(runs, tmp_path, monkeypatch):
     text = (tmp_path / "calibration.md").read_text(encoding="utf-8")
     for fid in table.index:
         assert f"| {fid} |" in text
+    for check in cal.context_checks():  # each consistency row is its own check's
+        assert f"| {check.id} | {check.statement} | {check.window[0]}" in text
     assert "figures/calibration_trajectories.png" in text
     png = tmp_path / "calibration_trajectories.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size < 400_000

@@ -77,6 +77,13 @@ def _table_row(fid: str, row: pd.Series) -> list[str]:
     ]
 
 
+CONTEXT_HEADER = ["id", "quantity and reference", "window", "unit", "model median", "5–95% over seeds"]
+
+
+def _context_row(fid: str, row: pd.Series) -> list[str]:
+    return [fid, row["statement"], row["window"], row["unit"], _fmt(row["median"], row["unit"]), _range_text(row)]
+
+
 def write_report(
     table: pd.DataFrame,
     path: Path,
@@ -136,20 +143,7 @@ def write_report(
             "",
             "## Consistency checks (not in FACTS.md; not scored)",
             "",
-            *table_lines(
-                ["id", "quantity and reference", "window", "unit", "model median", "5–95% over seeds"],
-                (
-                    [
-                        fid,
-                        row["statement"],
-                        row["window"],
-                        row["unit"],
-                        _fmt(row["median"], row["unit"]),
-                        _range_text(row),
-                    ]
-                    for fid, r in context.iterrows()
-                ),
-            ),
+            *table_lines(CONTEXT_HEADER, (_context_row(fid, r) for fid, r in context.iterrows())),
         ]
     if figure is not None:
         rel = Path("figures") / figure.name
