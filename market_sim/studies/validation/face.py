@@ -18,7 +18,7 @@ import pandas as pd
 from market_sim.results import run
 from market_sim.scenario import Scenario
 from market_sim.studies.calibration.measures import window
-from market_sim.studies.validation.limiting import _seeds
+from market_sim.studies.validation.limiting import as_seeds
 
 # Face validation (section 2 of the report)
 OPEN_VENDORS = ("meta", "mistral", "alibaba", "microsoft", "deepseek")  # disabled in the proprietary arm
@@ -70,8 +70,8 @@ def value_measures(ts: pd.DataFrame) -> dict:
         "developer_surplus": float(ts["developer_surplus"].mean()),
         "application_value": float(ts["application_value"].mean()),
         "model_revenue": float((ts["revenue_api"] + ts["revenue_service"]).mean()),
-        "margin_closed": _nanmean(ts["margin_closed"]),
-        "share_open": _nanmean(ts["share_open"]),
+        "margin_closed": nanmean(ts["margin_closed"]),
+        "share_open": nanmean(ts["share_open"]),
     }
 
 
@@ -84,7 +84,7 @@ def salary_measures(ts: pd.DataFrame, salary_window: tuple[str, str]) -> dict:
     w = window(ts, *salary_window)
     out = {}
     for col in [c for c in ts.columns if c.startswith("salary_") and c != "salary_mean"]:
-        out[col] = _nanmean(w[col])
+        out[col] = nanmean(w[col])
     closed = [f"salary_{v}" for v in CLOSED_VENDORS if f"salary_{v}" in w]
     if len(w) and f"salary_{OPEN_VENDOR}" in w and closed:
         open_ = w[f"salary_{OPEN_VENDOR}"].to_numpy(float)
@@ -96,7 +96,8 @@ def salary_measures(ts: pd.DataFrame, salary_window: tuple[str, str]) -> dict:
     return out
 
 
-def _nanmean(x) -> float:
+def nanmean(x) -> float:
+    """Mean of the finite values (NaN if none)."""
     x = np.asarray(x, float)
     x = x[np.isfinite(x)]
     return float(x.mean()) if x.size else math.nan
@@ -114,7 +115,7 @@ def face_validation(
     shortens the default and proprietary arms (default: the scenario's horizon). The career arm
     runs only until the end of ``salary_window`` (its draws up to then equal a full run's).
     """
-    seed_list = _seeds(seeds)
+    seed_list = as_seeds(seeds)
     overrides = dict(overrides or {})
     base = Scenario.default().with_overrides(overrides) if overrides else Scenario.default()
     closed = base.with_overrides(CLOSED_PLATFORM)

@@ -281,7 +281,7 @@ def limiting_cases(
     leader: Sequence[LeaderSet] = LEADER_SETS,
 ) -> tuple[pd.DataFrame, dict]:
     """Run every limiting case over the seeds; returns (table with :data:`TABLE_COLUMNS`, traces for figures)."""
-    seed_list = _seeds(seeds)
+    seed_list = as_seeds(seeds)
     rows_b, traces_b = validate_bertrand(bertrand, seed_list)
     rows_s, traces_s = validate_bass(bass, seed_list)
     rows_l, traces_l = validate_leader(leader, seed_list)
@@ -290,5 +290,6 @@ def limiting_cases(
     return table, {"bertrand": traces_b, "bass": traces_s, "leader": traces_l}
 
 
-def _seeds(seeds: int | Sequence[int]) -> list[int]:
+def as_seeds(seeds: int | Sequence[int]) -> list[int]:
+    """``1..seeds`` for a count, else the given seeds as ints."""
     return list(range(1, int(seeds) + 1)) if isinstance(seeds, int | np.integer) else [int(s) for s in seeds]

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from market_sim.studies.calibration.measures import HISTORY, loglinear_decline_per_year, window
-from market_sim.studies.validation.face import CLOSED_VENDORS, OPEN_VENDOR, FaceValidation, _nanmean, paired_difference
+from market_sim.studies.validation.face import CLOSED_VENDORS, OPEN_VENDOR, FaceValidation, nanmean, paired_difference
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def pattern_measures(face: FaceValidation) -> list[Pattern]:
             "price_at_ref, log-linear fit over 2023-01..2026-06",
         )
     )
-    m, sp = stat([_nanmean(window(ts, *HISTORY)["lag_months"]) for ts in runs])
+    m, sp = stat([nanmean(window(ts, *HISTORY)["lag_months"]) for ts in runs])
     out.append(
         Pattern(
             "open models lag the closed frontier (F3)",
@@ -68,8 +68,8 @@ def pattern_measures(face: FaceValidation) -> list[Pattern]:
     )
     m, sp = stat(
         [
-            _nanmean(window(ts, "2023-01", "2024-06")["lag_months"])
-            - _nanmean(window(ts, "2025-01", "2026-06")["lag_months"])
+            nanmean(window(ts, "2023-01", "2024-06")["lag_months"])
+            - nanmean(window(ts, "2025-01", "2026-06")["lag_months"])
             for ts in runs
         ]
     )
@@ -84,7 +84,7 @@ def pattern_measures(face: FaceValidation) -> list[Pattern]:
             "mean lag_months 2023-01..2024-06 minus mean 2025-01..2026-06 (> 0: shrinking)",
         )
     )
-    m, sp = stat([_nanmean(window(ts, "2024-01", "2024-12")["share_open"]) for ts in runs])
+    m, sp = stat([nanmean(window(ts, "2024-01", "2024-12")["share_open"]) for ts in runs])
     out.append(
         Pattern(
             "open share of usage ~19% in 2024 (F5)",

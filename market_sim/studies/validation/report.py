@@ -20,7 +20,7 @@ from market_sim.studies.validation.face import (
     CLOSED_VENDORS,
     OPEN_VENDOR,
     FaceValidation,
-    _nanmean,
+    nanmean,
     paired_difference,
 )
 from market_sim.studies.validation.limiting import BASS, BERTRAND, LEADER, LEADER_MONTHS, SHARE_MONTHS, TABLE_COLUMNS
@@ -345,7 +345,7 @@ def write_report(
         f"{Scenario.default().get('researchers.visibility_mean')} in the default). Salary per skill unit "
         f"(`salary_<v>`, comparable talent) of {OPEN_VENDOR} relative to the mean of "
         f"{', '.join(CLOSED_VENDORS)}, {face.salary_window[0]}..{face.salary_window[1]}: "
-        f"{_nanmean(ratio_def):.3f} in the default (seeds: {_range(ratio_def)}), {_nanmean(ratio_zero):.3f} with "
+        f"{nanmean(ratio_def):.3f} in the default (seeds: {_range(ratio_def)}), {nanmean(ratio_zero):.3f} with "
         f"`researchers.visibility_mean = 0` (seeds: {_range(ratio_zero)}); paired difference "
         f"{dratio['mean']:+.3f} [{dratio['min']:+.3f}, {dratio['max']:+.3f}], negative in "
         f"{dratio['n'] - dratio['positive']} of {dratio['n']} seeds. "
@@ -446,7 +446,7 @@ def _verdict_ek(dsur: dict, vsa: dict) -> str:
 
 
 def _verdict_career(ratio_def, dratio: dict) -> str:
-    r = _nanmean(ratio_def)
+    r = nanmean(ratio_def)
     if dratio["n"] and dratio["positive"] == 0:
         size = (
             "within F9's target of 0.75–0.90"
