@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 
 from market_sim import Scenario, run
-from market_sim.calibration import calibration_seeds
+from market_sim.studies.calibration import calibration_seeds
 
 SEEDS = calibration_seeds(5)
 

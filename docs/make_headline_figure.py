@@ -12,8 +12,8 @@ import argparse
 from pathlib import Path
 
 from market_sim import Scenario, run
-from market_sim.calibration import HISTORY
 from market_sim.plots import figure_formats, plot_adoption_bands, save_figure
+from market_sim.studies.calibration import HISTORY
 
 OUT = Path(__file__).resolve().parent / "figures" / "adoption.png"
 

@@ -13,7 +13,7 @@ Two sweeps (``experiments/specs/capability_gap.toml``):
   several orders of magnitude"), set by raising Meta's initial capability above Mistral's (3.2 by default);
   Meta open vs Meta closed.
 
-C8 is an equivalence claim, which the sign rule of :func:`market_sim.experiment.ExperimentContext.verdict`
+C8 is an equivalence claim, which the sign rule of :meth:`market_sim.studies.experiment.ExperimentContext.verdict`
 cannot state directly. It is tested here as a two-sided equivalence test (TOST form): the paired
 relative difference r = V_open / V_closed - 1 in application value per adopting developer has a
 95% CI [lo, hi]; the effect recorded for the verdict is the *slack* m - |r| with the interval
@@ -29,8 +29,8 @@ import pandas as pd
 
 from market_sim.analysis.plots import plot_over_time
 from market_sim.analysis.summary import t_interval
-from market_sim.experiment import Effect
 from market_sim.scenario import Scenario
+from market_sim.studies.experiment import Effect
 
 NAME = "capability_gap"
 DEFAULT = Scenario.default()  # the values the sweeps start from (kept in sync with the scenario, see specs)

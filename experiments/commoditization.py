@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from market_sim.analysis.plots import plot_over_time
-from market_sim.experiment import discounted_sum, final_mean
+from market_sim.studies.experiment import discounted_sum, final_mean
 
 NAME = "commoditization"
 QUESTION = (

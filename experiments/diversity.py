@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from market_sim.analysis.plots import plot_over_time
-from market_sim.experiment import Effect, final_mean, one_sample
+from market_sim.studies.experiment import Effect, final_mean, one_sample
 
 NAME = "diversity"
 QUESTION = (

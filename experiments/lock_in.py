@@ -25,7 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from market_sim.analysis.plots import plot_over_time
-from market_sim.experiment import Effect, final_mean, one_sample
+from market_sim.studies.experiment import Effect, final_mean, one_sample
 from market_sim.sweep import SweepSpec
 
 NAME = "lock_in"
@@ -36,7 +36,7 @@ QUESTION = (
 )
 SHOCK_MONTH = 24  # 2025-01: both shocks start here (see specs/lock_in.toml)
 C4_DATE = "2024-07"  # the month of Zuckerberg's cost claim (F8)
-CAPABLE_H = 0.8  # a "capable developer" (as in market_sim.calibration for F8)
+CAPABLE_H = 0.8  # a "capable developer" (as in market_sim.studies.calibration for F8)
 F8_LOW, F8_TOP = 0.35, 0.7  # F8's target band for the self-host / closed frontier price ratio
 CLAIMS = {
     "C2a": "a closed-vendor price hike drives migration to open: share_open averaged over the 12 months from the "
@@ -184,9 +184,9 @@ def c4_state(res, scn, month: int) -> pd.DataFrame:
 
     The timeseries has neither quantity (``price_openai`` is volume-weighted over all sizes and modes), so each
     no-shock run is re-simulated from its own point and seed up to ``month`` (before any shock: the runs are
-    identical up to then). Definitions as in ``market_sim.calibration`` (F8): frontier price = cheapest list price
-    among the available closed options with the highest kappa; self-host cost = cost of the best available large
-    SELF option x (1 + overhead (1 - h)), h = CAPABLE_H."""
+    identical up to then). Definitions as in ``market_sim.studies.calibration`` (F8): frontier price = cheapest
+    list price among the available closed options with the highest kappa; self-host cost = cost of the best
+    available large SELF option x (1 + overhead (1 - h)), h = CAPABLE_H."""
     from market_sim.market.options import SELF
     from market_sim.model import MarketModel
 

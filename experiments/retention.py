@@ -30,7 +30,7 @@ import pandas as pd
 
 from market_sim.analysis.plots import plot_over_time
 from market_sim.analysis.summary import t_interval
-from market_sim.experiment import final_mean, one_sample
+from market_sim.studies.experiment import final_mean, one_sample
 
 NAME = "retention"
 QUESTION = (

@@ -13,7 +13,7 @@ import numpy as np
 
 from market_sim.analysis.plots import plot_over_time
 from market_sim.analysis.summary import t_interval
-from market_sim.experiment import Effect, final_mean
+from market_sim.studies.experiment import Effect, final_mean
 
 NAME = "sizes"
 QUESTION = (

@@ -23,8 +23,8 @@ import pandas as pd
 
 from market_sim.analysis.plots import plot_over_time
 from market_sim.analysis.summary import t_interval
-from market_sim.experiment import Effect
 from market_sim.scenario import Scenario
+from market_sim.studies.experiment import Effect
 
 NAME = "talent"
 QUESTION = (

@@ -25,8 +25,8 @@ import pandas as pd
 
 from market_sim.analysis.plots import plot_over_time
 from market_sim.analysis.summary import t_interval
-from market_sim.experiment import discounted_sum
 from market_sim.scenario import Scenario
+from market_sim.studies.experiment import discounted_sum
 
 NAME = "who_should_open"
 QUESTION = (

@@ -425,8 +425,8 @@ def cmd_analyze(args) -> int:
 
 
 def cmd_calibrate(args) -> int:
-    from market_sim.calibration import run_calibration
     from market_sim.errors import SpecError
+    from market_sim.studies.calibration import run_calibration
 
     if args.seeds < 1:
         raise SpecError(f"--seeds {args.seeds} is not allowed: expected an integer >= 1")
@@ -438,7 +438,7 @@ def cmd_calibrate(args) -> int:
 
 def cmd_experiment(args) -> int:
     from market_sim.errors import SpecError
-    from market_sim.experiment import load_experiments, run_experiment, update_claims_doc, write_findings
+    from market_sim.studies.experiment import load_experiments, run_experiment, update_claims_doc, write_findings
 
     experiments = load_experiments(args.dir)
     if args.name == "list":
@@ -456,7 +456,7 @@ def cmd_experiment(args) -> int:
             "--quick, or add --allow-quick-report to write them anyway"
         )
     if args.quick:
-        from market_sim.experiment import min_replicates
+        from market_sim.studies.experiment import min_replicates
 
         seeds = min(min_replicates(experiments[n].specs(True)) for n in chosen)
         print(f"Preview (quick mode, {seeds} seeds per point): verdicts may reverse in the full run.")
@@ -480,7 +480,7 @@ def cmd_experiment(args) -> int:
 
 
 def cmd_sensitivity(args) -> int:
-    from market_sim.sensitivity import run_sensitivity
+    from market_sim.studies.sensitivity import run_sensitivity
 
     table = run_sensitivity(args.samples, args.workers, args.report, _figures(args), args.out)
     print(table.round(3).to_string(index=False))
@@ -489,7 +489,7 @@ def cmd_sensitivity(args) -> int:
 
 
 def cmd_validate(args) -> int:
-    from market_sim.validation_report import run_validation
+    from market_sim.studies.validation import run_validation
 
     table = run_validation(report=args.report, figures_dir=_figures(args), seeds=args.seeds)
     print(table.to_string(index=False))

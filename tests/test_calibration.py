@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from market_sim import Scenario
-from market_sim import calibration as cal
 from market_sim.market.demand import outcome
 from market_sim.market.options import SELF
 from market_sim.model import MarketModel
+from market_sim.studies import calibration as cal
 
 VENDORS = ("meta", "openai", "anthropic", "google", "mistral", "alibaba", "microsoft")
 
@@ -264,13 +265,17 @@ def test_reduced_bands_contain_the_targets():
 
 
 def test_report_and_figure_are_written(runs, tmp_path, monkeypatch):
-    monkeypatch.setattr(cal, "run_seeds", lambda seeds, workers=None, months=None, overrides=None: runs[: len(seeds)])
+    monkeypatch.setattr(
+        cal.study, "run_seeds", lambda seeds, workers=None, months=None, overrides=None: runs[: len(seeds)]
+    )
     table = cal.run_calibration(seeds=SEEDS, workers=1, report=tmp_path / "calibration.md", figures_dir=tmp_path)
     assert list(table["id"]) == [f.id for f in cal.default_facts()] and table.columns[0] == "id"
     table = table.set_index("id")
     text = (tmp_path / "calibration.md").read_text(encoding="utf-8")
     for fid in table.index:
         assert f"| {fid} |" in text
+    for check in cal.context_checks():  # each consistency row is its own check's
+        assert f"| {check.id} | {check.statement} | {check.window[0]}" in text
     assert "figures/calibration_trajectories.png" in text
     png = tmp_path / "calibration_trajectories.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size < 400_000
@@ -278,3 +283,68 @@ def test_report_and_figure_are_written(runs, tmp_path, monkeypatch):
     for fid, row in table.iterrows():
         if row["status"] == "miss":  # every miss is reported with its reason
             assert any(fid in line.split("(miss")[0] and "Reason not yet analysed" not in line for line in reasons)
+
+
+# --------------------------------------------------------------------------------------------
+# The facts file (market_sim/studies/calibration/facts.toml) and its loader
+# --------------------------------------------------------------------------------------------
+GOOD_FACT = """
+[[fact]]
+id = "X1"
+statement = "s"
+quantity = "mean of x at kappa >= {gpt4_kappa}"
+target = [0.0, 5.0]
+window = ["2023-01", "2023-12"]
+unit = "u"
+measure = "window_mean"
+column = "x"
+source = "src"
+"""
+
+
+def test_facts_file_loads_every_row_with_its_measure():
+    facts, checks = cal.default_facts(), cal.context_checks()
+    assert [f.id for f in facts][:3] == ["F1", "F2", "F3a"] and len(facts) == 23
+    assert [f.id for f in checks] == ["K1", "K2", "K4", "K5", "K6"] and all(f.kind == "context" for f in checks)
+    assert f"kappa >= {cal.GPT4_KAPPA}" in {f.id: f for f in facts}["F2"].quantity  # placeholders filled
+    assert set(cal.miss_reasons()) >= {f.fact for f in facts if f.id in ("F2", "F3c", "F9a")}
+
+
+def test_facts_loader_binds_window_column_and_args(tmp_path):
+    path = tmp_path / "facts.toml"
+    path.write_text(GOOD_FACT, encoding="utf-8")
+    (fact,) = cal.load_facts(path)
+    ts = pd.DataFrame({"date": ["2022-12", "2023-01", "2023-12", "2024-01"], "x": [100.0, 1.0, 3.0, 100.0]})
+    assert fact.measure(ts) == pytest.approx(2.0) and fact.quantity == f"mean of x at kappa >= {cal.GPT4_KAPPA}"
+
+
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (('measure = "window_mean"', 'measure = "no_such"'), "measure 'no_such' unknown"),
+        (('column = "x"', 'column = "x"\nargs = {vendor = "a"}'), "takes no argument 'vendor'"),
+        (('column = "x"\n', ""), "needs column"),
+        (("target = [0.0, 5.0]", "target = [5.0, 0.0]"), "low <= high"),
+        (('window = ["2023-01", "2023-12"]', 'window = ["2023-13", "2023-12"]'), "window"),
+        (('unit = "u"', 'unit = "u"\nkind = "maybe"'), "kind 'maybe' is not allowed"),
+        (('unit = "u"', 'unit = "u"\ncolour = "red"'), "unknown key(s) colour"),
+        (('source = "src"\n', ""), "missing key 'source'"),
+    ],
+)
+def test_facts_loader_names_the_bad_entry_and_key(tmp_path, edit, message):
+    from market_sim.errors import UserError
+
+    path = tmp_path / "facts.toml"
+    path.write_text(GOOD_FACT.replace(*edit), encoding="utf-8")
+    with pytest.raises(UserError, match=re.escape(message)) as err:
+        cal.load_facts(path)
+    assert "facts.toml: [[fact]] X1" in str(err.value)
+
+
+def test_facts_loader_refuses_duplicate_ids(tmp_path):
+    from market_sim.errors import UserError
+
+    path = tmp_path / "facts.toml"
+    path.write_text(GOOD_FACT + GOOD_FACT, encoding="utf-8")
+    with pytest.raises(UserError, match="duplicate id"):
+        cal.load_facts(path)

@@ -23,7 +23,7 @@ from market_sim.market.demand import (
 )
 from market_sim.market.options import HOST, SELF, VENDOR, build_options, option_id
 from market_sim.metrics import options_per_adopter
-from market_sim.validation import bertrand_case
+from market_sim.studies.validation.cases import bertrand_case
 
 
 def model_after(scenario, months, seed=1):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from market_sim.cli import main
-from market_sim.experiment import VERDICTS, Effect, ExperimentContext, load_experiments, run_experiment
+from market_sim.studies.experiment import VERDICTS, Effect, ExperimentContext, load_experiments, run_experiment
 from market_sim.sweep import SweepSpec
 
 
@@ -86,7 +86,7 @@ def test_cli_experiment_list_and_unknown(capsys):
 
 
 def test_claims_table_is_filled_from_computed_verdicts(tmp_path):
-    from market_sim.experiment import Verdict, update_claims_doc
+    from market_sim.studies.experiment import Verdict, update_claims_doc
 
     doc = tmp_path / "claims.md"
     doc.write_text(
@@ -108,7 +108,7 @@ def test_claims_table_is_filled_from_computed_verdicts(tmp_path):
     ],
 )
 def test_findings_headline_answers_from_the_verdicts(tmp_path, verdicts, answer):
-    from market_sim.experiment import Verdict, headline
+    from market_sim.studies.experiment import Verdict, headline
 
     ctx = ExperimentContext("e", tmp_path, {}, quick=False)
     ctx.verdicts = [Verdict(c, "", v, "") for c, vs in verdicts.items() for v in vs]

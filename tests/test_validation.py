@@ -5,7 +5,7 @@ import pytest
 from scipy.optimize import brentq, root
 
 from market_sim import run
-from market_sim.validation import bass_case, bertrand_case, homogeneous_case, leader_case, nested_case
+from market_sim.studies.validation.cases import bass_case, bertrand_case, homogeneous_case, leader_case, nested_case
 
 
 def nash_prices(delta, cost, alpha):

@@ -1,4 +1,4 @@
-"""The validation report (market_sim.validation_report): analytic pieces, the table, the report, end to end.
+"""The validation study (market_sim.studies.validation): analytic pieces, the table, the report, end to end.
 
 Small settings and one seed, so the whole file runs in seconds; the full report is
 ``market-sim validate`` (docs/validation.md). The limiting cases themselves are tested with their
@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 from scipy.special import lambertw
 
-from market_sim import validation_report as vr
+from market_sim.studies import validation as vr
 
 TINY_BERTRAND = (
     vr.BertrandSet((1.0, 0.5), (1.0, 2.0), 1.0, months=15, developers=2000),
@@ -70,9 +70,11 @@ def test_limiting_case_table_is_complete_and_every_check_passes():
 
 def test_run_validation_writes_report_and_figures(tmp_path, monkeypatch):
     real_cases, real_face = vr.limiting_cases, vr.face_validation
-    monkeypatch.setattr(vr, "limiting_cases", lambda seeds: real_cases(seeds, TINY_BERTRAND, TINY_BASS, TINY_LEADER))
     monkeypatch.setattr(
-        vr,
+        vr.study, "limiting_cases", lambda seeds: real_cases(seeds, TINY_BERTRAND, TINY_BASS, TINY_LEADER)
+    )
+    monkeypatch.setattr(
+        vr.study,
         "face_validation",
         lambda seeds: real_face(seeds, overrides=TINY_FACE, months=24, salary_window=("2024-01", "2024-12")),
     )
@@ -100,3 +102,21 @@ def test_face_validation_pairs_seeds_and_arms():
     assert len(face.career_runs[0]) == 12 and face.career["ratio"].notna().all()
     d = vr.paired_difference(face.economides, "developer_surplus", "open platform (default)", "proprietary platform")
     assert d["n"] == 1 and np.isfinite(d["mean"])
+
+
+def test_parameter_sets_load_as_floats_and_bad_entries_are_named(tmp_path):
+    from market_sim.errors import UserError
+    from market_sim.studies.validation.sets import load_sets
+
+    assert vr.BERTRAND_SETS[0] == vr.BertrandSet((1.0, 0.5), (1.0, 2.0), 1.0)
+    assert all(isinstance(x, float) for s in vr.BERTRAND_SETS for x in (*s.delta, *s.cost, s.alpha))
+    path = tmp_path / "sets.toml"
+    path.write_text("bass = [{ p = 0.1, q = 0.2, speed = 3 }]\n", encoding="utf-8")
+    with pytest.raises(UserError, match=r"sets.toml: bass\[0\]: unknown field\(s\) speed"):
+        load_sets(path)
+    path.write_text('leader = [{ advantage = "a", learning = 0.1 }]\n', encoding="utf-8")
+    with pytest.raises(UserError, match="advantage = 'a' is not a number"):
+        load_sets(path)
+    path.write_text("bertrand = [{ delta = 1.0, cost = [1.0], alpha = 1.0 }]\n", encoding="utf-8")
+    with pytest.raises(UserError, match="expected a list"):
+        load_sets(path)

@@ -1,1 +1,4 @@
-"""Studies built on the model: the empirical openness game (more to move here, issue 13)."""
+"""Studies built on the model (scenario -> model -> results -> studies -> reports; the model never
+imports them): calibration, validation, sensitivity, the experiments, the empirical openness game
+and scenario discovery. Each has its definitions (data where they are data), measures, runs and a
+report, on the shared helpers of :mod:`.report_helpers`."""

@@ -41,7 +41,7 @@ class DiscoveryClaim:
 
     def value(self, ts: pd.DataFrame) -> float:
         """The run's outcome: mean of the last 12 months, or the sum discounted at 8%/yr."""
-        from market_sim.experiment import discounted_sum, final_mean
+        from market_sim.studies.experiment import discounted_sum, final_mean
 
         fn = final_mean(self.outcome, 12) if self.reduce == "final_mean" else discounted_sum(self.outcome)
         return fn(ts)

@@ -6,7 +6,8 @@ the one under test, so anyone can re-run a case with their own numbers::
     ts = run(bertrand_case([1.0, 0.5], [1.0, 2.0], alpha=1.0), seed=1).timeseries
     ts[["price_v0", "price_v1"]].iloc[-1]  # -> the logit-Bertrand-Nash prices
 
-The analytic answers are computed independently in ``tests/test_validation.py``.
+The analytic answers are computed independently in :mod:`.analytic` (for the report) and in
+``tests/test_validation.py``.
 """
 
 from __future__ import annotations

@@ -19,8 +19,8 @@ import pandas as pd
 from market_sim.analysis.plots import plot_indices
 from market_sim.analysis.sensitivity import sobol_indices
 from market_sim.analysis.summary import final_values
-from market_sim.experiment import default_directory, markdown_table
-from market_sim.plots import save_figure
+from market_sim.studies.experiment.runs import default_directory
+from market_sim.studies.report_helpers import markdown_table, relative_link, save_figure_at, table_lines
 from market_sim.sweep import SweepSpec, load_sweep, run_sweep
 from market_sim.sweep.executors import open_executor
 
@@ -107,20 +107,14 @@ def summary_text(indices: pd.DataFrame) -> list[str]:
 
 
 def write_report(indices: pd.DataFrame, result, report: Path, figures_dir: Path) -> None:
-    figures_dir.mkdir(parents=True, exist_ok=True)
     fig = plot_indices(indices, title="Sobol indices (95% bootstrap CI)")
-    save_figure(fig, figures_dir / "sensitivity_indices.png", dpi=90)
+    figure = save_figure_at(fig, figures_dir / "sensitivity_indices.png", dpi=90)
     spec = result.manifest["spec"]
     n_runs = len(result.runs)
     failed = int((result.runs["status"] != "ok").sum())
     table = indices.set_index(["metric", "parameter"])[["S1", "S1_conf", "ST", "ST_conf"]].round(3)
     table.index = [f"{m} / {p}" for m, p in table.index]
     table.index.name = "output / parameter"
-    rel = Path(figures_dir).resolve()
-    try:
-        rel = rel.relative_to(report.parent.resolve())
-    except ValueError:
-        pass
     lines = [
         "# Global sensitivity analysis",
         "",
@@ -138,7 +132,7 @@ def write_report(indices: pd.DataFrame, result, report: Path, figures_dir: Path)
         "",
         *summary_text(indices),
         "",
-        f"![Sobol indices]({rel / 'sensitivity_indices.png'})",
+        f"![Sobol indices]({relative_link(figure, report)})",
         "",
         "## Indices",
         "",
@@ -146,9 +140,7 @@ def write_report(indices: pd.DataFrame, result, report: Path, figures_dir: Path)
         "",
         "## Parameters and ranges",
         "",
-        "| parameter | range |",
-        "|---|---|",
-        *[f"| `{k}` | {v} |" for k, v in spec["parameters"].items()],
+        *table_lines(["parameter", "range"], ([f"`{k}`", v] for k, v in spec["parameters"].items())),
         "",
     ]
     report.write_text("\n".join(lines), encoding="utf-8")
