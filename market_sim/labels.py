@@ -58,6 +58,7 @@ PER_VENDOR: dict[str, tuple[str, str]] = {
     "revenue": ("{v} model revenue", "USD/month"),
     "complement": ("{v} complement revenue", "USD/month"),
     "serving_cost": ("{v} serving cost", "USD/month"),
+    "sales_to_complements": ("{v} API sales to complement businesses", "USD/month"),
     "inference": ("{v} inference for own products", "USD/month"),
     "inference_bought": ("{v} inference bought from rivals' APIs", "USD/month"),
     "payroll": ("{v} payroll", "USD/month"),

@@ -98,7 +98,8 @@ def collect(model, ledger, flows) -> dict:
         staff = res.employer == v.index
         row[f"share_{v.vid}"] = float(shares[v.index])
         row[f"price_{v.vid}"] = price
-        row[f"revenue_{v.vid}"] = v.ledger.revenue_model
+        row[f"revenue_{v.vid}"] = v.ledger.revenue_api + v.ledger.revenue_service  # developers' payments
+        row[f"sales_to_complements_{v.vid}"] = v.ledger.complement_sales
         row[f"complement_{v.vid}"] = v.ledger.revenue_complement
         row[f"serving_cost_{v.vid}"] = v.ledger.serving_cost
         row[f"inference_{v.vid}"] = v.ledger.inference
@@ -163,8 +164,7 @@ def collect(model, ledger, flows) -> dict:
     value = ledger.application_value
     if value > 0:
         row["value_share_applications"] = ledger.developer_surplus / value
-        bought = sum(v.ledger.inference_bought for v in model.vendors)  # not developers' payments (7.14)
-        row["value_share_model"] = (row["revenue_api"] - bought + row["revenue_service"]) / value
+        row["value_share_model"] = (row["revenue_api"] + row["revenue_service"]) / value
         row["value_share_infrastructure"] = (ledger.revenue_host + ledger.spend_selfhost) / value
     else:
         row["value_share_applications"] = row["value_share_model"] = row["value_share_infrastructure"] = float("nan")

@@ -35,6 +35,7 @@ class VendorLedger:
     revenue_api: float = 0.0
     revenue_service: float = 0.0
     revenue_complement: float = 0.0
+    complement_sales: float = 0.0  # API sales to complement businesses (their inference_bought), 7.14
     serving_cost: float = 0.0
     inference: float = 0.0  # a complement business's own inference (compute or bought), 7.14
     inference_bought: float = 0.0  # the part paid to a rival's closed API
@@ -46,7 +47,9 @@ class VendorLedger:
 
     @property
     def revenue_model(self) -> float:
-        return self.revenue_api + self.revenue_service
+        """All model-layer revenue: developers' API and service payments plus API sales to
+        complement businesses (docs/ODD.md 7.14)."""
+        return self.revenue_api + self.revenue_service + self.complement_sales
 
     @property
     def profit(self) -> float:

@@ -102,7 +102,7 @@ def test_a_purchase_is_in_the_sellers_books():
     complement.complement_revenue(model, np.zeros(len(model.options)))
     x = X / 0.6
     assert buyer.ledger.inference == buyer.ledger.inference_bought == pytest.approx(X)
-    assert seller.ledger.revenue_api == pytest.approx(X)
+    assert seller.ledger.complement_sales == pytest.approx(X)
     assert seller.ledger.serving_cost == pytest.approx(x * 0.25)
     assert seller.ledger.tokens_mtok == pytest.approx(x)
     assert buyer.ledger.profit + seller.ledger.profit == pytest.approx(buyer.ledger.revenue_complement - x * 0.25)

@@ -6,13 +6,16 @@ Workload X_v(t) = X_v0 (1 + g_X)^(t/12) Mtok/month at 1 USD/Mtok. Sources: its o
 serving cost), any open-weight model self-hosted (at serving cost), or a rival's closed API (at
 list price, unless the rival has an active terms_change or deprecation shock). On source o:
 
-    G_o = g(kappa_o + premium_o - r_tau(t) - D [rival closed])      quality (demand's g, 7.7)
+    G_o = g(kappa_o - r_tau(t) - D [rival closed])                   quality (demand's g, 7.7)
     S_o = surplus(X_v, ln theta_v + gamma G_o, ln p_o, eps)          net value (X ln(v/p) at eps = 1)
     V_o = S_o + x_o p_o,   x_o = X_v (p_o / 1 USD)^-eps              application value, tokens
 
 It picks o* = argmax S_o. Revenue R_v = B_v(t) max(0, 1 - e_v gap_v + w_v eco_v) + V_o*, with
 B_v(t) = complement_usd_per_month (1 + g_v)^(t/12); it pays x p for its inference, to its own
-compute or to the rival (whose API revenue, serving cost and tokens include the purchase).
+compute or to the rival (whose complement_sales, serving cost and tokens include the purchase).
+Quality counts capability only: the closed quality premium (C22) is what enterprise developers pay
+for reliability, tooling and trust (calibrated to F6), which a business running its own products
+does not buy.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ def best_source(model, v, X: float) -> tuple[int, float, float, float, bool]:
     opts, p = model.options, model.choice_params()
     penalty = model.cfg["market"]["complement_dependency_penalty"]
     req = p.tier_requirement[v.cfg["complement_tier"]]
-    G = capability_value(opts.kappa[ids] + opts.premium[ids] - req - penalty * bought, p.saturation)
+    G = capability_value(opts.kappa[ids] - req - penalty * bought, p.saturation)
     log_v = math.log(v.cfg["complement_value_per_mtok"]) + p.gamma * G
     log_p = np.log(np.maximum(price, PRICE_FLOOR))
     net = surplus(X, log_v, log_p, p.elasticity)
@@ -86,7 +89,7 @@ def complement_revenue(model, tokens: np.ndarray) -> None:
         v.complement_source = o
         if bought:
             seller = model.vendors[int(opts.vendor[o])]
-            seller.ledger.revenue_api += x * price
+            seller.ledger.complement_sales += x * price
             seller.ledger.serving_cost += x * opts.cost[o]
             seller.ledger.tokens_mtok += x
             v.ledger.inference_bought = x * price

@@ -36,6 +36,7 @@ METHODS = ("one_at_a_time", "shapley")
 # accounting line -> (metric column, sign in profit)
 LINES = {
     "model revenue (API, service)": ("revenue", 1.0),
+    "API sales to complement businesses": ("sales_to_complements", 1.0),
     "serving cost": ("serving_cost", -1.0),
     "complement revenue": ("complement", 1.0),
     "inference for own products": ("inference", -1.0),
