@@ -279,3 +279,23 @@ def test_python_api_returns_tables_and_a_figure(tmp_path):
     assert result.accounts["line"].iloc[-1] == TOTAL
     assert result.figure(tmp_path / "w.png").stat().st_size > 0
     assert result.figure() is not None  # a Figure for a notebook
+
+
+def test_usage_teaches_the_standard_c5():
+    """dA_v = l share_v(t-1) with research, community and spillover off (the standard channel)."""
+    from market_sim.market.innovation import research
+
+    quiet = {"rnd.capability_rate": 0.0, "community.strength": 0.0, "spillover.rate": 0.0, "rnd.usage_learning": 0.05}
+    model = MarketModel(Scenario.default().with_overrides({**quiet, "run.months": 6}), seed=1)
+    for _ in range(3):
+        model.step()
+    model.last_vendor_share = np.linspace(0.0, 1.0, len(model.vendors))
+    before = {v.vid: (v.knowledge, v.free_knowledge) for v in model.vendors if not v.exited}
+    research(model)
+    for v in model.vendors:
+        if v.vid in before:
+            gain = 0.05 * model.last_vendor_share[v.index]
+            assert v.knowledge - before[v.vid][0] == pytest.approx(gain, abs=1e-12)
+            assert v.free_knowledge - before[v.vid][1] == pytest.approx(gain, abs=1e-12)  # free: no serving cost
+    off = effective_config({**model.cfg, "channels": {**model.cfg["channels"], "standard": False}})
+    assert off["rnd"]["usage_learning"] == 0.0
