@@ -95,15 +95,17 @@ def ctx(**kw) -> RndContext:
     return RndContext(**{**base, **kw})
 
 
-def test_committed_strategy_plans_holds_or_falls_back():
+def test_committed_strategy_plans_spreads_its_room_or_falls_back():
     s = Committed(compute_usd_per_month=10.0, relative_growth=1.0, commitment_months=12, fallback_share_of_revenue=0.5)
     plan = 10.0 * 2.0 ** (24 / 12)  # X(t + H) at t = 12
     assert s.initial_commitments(2.0) == pytest.approx([10.0 * 2.0 ** (m / 12) for m in range(12)])
     # room = cash + fundable + H (revenue - serving - payroll) - committed
     assert s.compute_spend(ctx(month=12, cash_usd=plan + 100.0, committed_usd=100.0)) == pytest.approx(plan)
     assert s.compute_spend(ctx(month=12, fundable_usd=plan + 100.0, committed_usd=100.0)) == pytest.approx(plan)
-    held = ctx(month=12, cash_usd=plan + 99.0, committed_usd=100.0, last_commitment_usd=30.0)  # room = plan - 1
-    assert s.compute_spend(held) == pytest.approx(30.0)
+    # off plan: the room spread over the horizon (room = plan - 1 here), whatever it committed last
+    for last in (30.0, 2.0):
+        short = ctx(month=12, cash_usd=plan + 99.0, committed_usd=100.0, last_commitment_usd=last)
+        assert s.compute_spend(short) == pytest.approx((plan - 1.0) / 12)
     fallback = ctx(
         month=12,
         cash_usd=10.0,

@@ -43,7 +43,7 @@ def commit_compute(model) -> None:
             month=model.month - v.entry_month,
             committed_usd=float(sum(v.commitments)),
             payroll_usd_per_month=v.ledger.payroll,
-            serving_cost_usd_per_month=v.last_ledger.serving_cost,
+            serving_cost_usd_per_month=v.last_ledger.serving_cost + v.last_ledger.inference,  # 7.14
             last_commitment_usd=v.commitments[-1] if v.commitments else (v.last_commitment_usd or 0.0),
             fundable_usd=fundable_usd(model, v),
             frontier_growth_per_year=growth,
@@ -66,9 +66,10 @@ def pay_compute(model, v) -> float:
 
 
 def burn_usd(v) -> float:
-    """Monthly burn b_v: this month's payroll and compute due less last month's revenue net of serving cost."""
+    """Monthly burn b_v: this month's payroll and compute due less last month's revenue net of
+    serving cost and of the complement business's inference (7.14)."""
     led, last = v.ledger, v.last_ledger
-    net_revenue = last.revenue_model + last.revenue_complement - last.serving_cost
+    net_revenue = last.revenue_model + last.revenue_complement - last.serving_cost - last.inference
     return max(0.0, led.payroll + led.compute + led.training - net_revenue)
 
 

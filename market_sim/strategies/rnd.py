@@ -30,17 +30,19 @@ class Committed(RndStrategy):
 
     Plan: ``X(t) = compute_usd_per_month * G^(relative_growth * t / 12)``, t = months since
     the vendor entered (the model month for incumbents), G = ``training.growth_per_year`` (F4).
-    Each month the vendor commits month t + H (H = ``commitment_months``): the first of
+    Each month the vendor commits month t + H (H = ``commitment_months``): the plan X(t + H) if
+    it can pay it over the horizon,
 
-        X(t + H),  X_last (the last commitment: hold),  f x max(0, net revenue)
+        cash + fundable + H (revenue - serving cost - payroll) >= committed + X(t + H),
 
-    (the last never above the plan) that it can pay over the horizon,
-
-        cash + fundable + H (revenue - serving cost - payroll) >= committed + amount,
-
-    with net revenue = revenue - serving cost - payroll (last month's), fundable what investors
-    would put in now (docs/ODD.md 7.11) and f = ``fallback_share_of_revenue``; the fallback (what
-    operating cash flow pays for) is committed whatever. The vendor enters with months 0 .. H-1 contracted at plan.
+    else ``min(X(t + H), max(room / H, f x max(0, net revenue)))``: the room left over the horizon
+    (room = cash + fundable + H net revenue - committed: operating cash flow plus reserves spread
+    over H months), at least the fallback share f = ``fallback_share_of_revenue`` of net revenue
+    (what operating cash flow pays for). Net revenue = revenue - serving cost - payroll (last
+    month's); fundable = what investors would put in now (docs/ODD.md 7.11). Contracts already
+    signed are paid whatever the cash; a vendor off its plan recommits as its room allows, so it
+    neither freezes its compute nor overspends. The vendor enters with months 0 .. H-1
+    contracted at plan.
     """
 
     name = "committed"
@@ -76,10 +78,12 @@ class Committed(RndStrategy):
         plan = self.plan_usd(ctx.month + h, ctx.frontier_growth_per_year)
         net = ctx.revenue_usd_per_month - ctx.serving_cost_usd_per_month - ctx.payroll_usd_per_month
         room = ctx.cash_usd + ctx.fundable_usd + h * net - ctx.committed_usd
-        for amount in (plan, min(plan, ctx.last_commitment_usd)):
-            if amount <= room:
-                return float(amount)
-        return float(min(plan, self.fallback_share_of_revenue * max(net, 0.0)))
+        if plan <= room:
+            return float(plan)
+        # off plan: the room spread over the horizon (operating cash flow plus reserves / H), at
+        # least the fallback share of net revenue
+        spread = room / h if h else room
+        return float(min(plan, max(spread, self.fallback_share_of_revenue * max(net, 0.0))))
 
 
 @register

@@ -28,16 +28,16 @@ class TestCommitted(RndTests):
         [
             (1e12, 0.0, 0.0, "plan"),  # room for the plan: X0 G^(r (t + H) / 12)
             (0.0, 0.0, 0.0, "fallback"),  # no room, no cash flow: 0
-            (5e8 + 1.0, 5e8, 1.0, "hold"),  # room 1 USD: hold the last commitment
+            (5e8 + 120.0, 5e8, 1e6, "spread"),  # room 120 USD: 120 / H = 10 a month, whatever the last
         ],
     )
-    def test_commits_plan_hold_or_fallback(self, cash, committed, last, expected):
+    def test_commits_plan_spread_or_fallback(self, cash, committed, last, expected):
         s = Committed(compute_usd_per_month=1e8, relative_growth=0.5, commitment_months=12)
         ctx = RndContext(
             cash, 0.0, month=24, committed_usd=committed, last_commitment_usd=last, frontier_growth_per_year=4.0
         )
         plan = 1e8 * 4.0 ** (0.5 * 36 / 12)
-        want = {"plan": plan, "hold": last, "fallback": 0.0}[expected]
+        want = {"plan": plan, "spread": 120.0 / 12, "fallback": 0.0}[expected]
         assert s.compute_spend(ctx) == pytest.approx(want)
 
     def test_enters_with_its_horizon_contracted(self):
