@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from market_sim.errors import ScenarioError
+from market_sim.market.channels import CHANNELS
 
 SIZE_NAMES = ("small", "medium", "large")
 SHOCK_KINDS = ("price_hike", "deprecation", "terms_change")
@@ -219,7 +220,7 @@ SCHEMA: dict[str, Any] = {
         "reimplementation_cost_share": F(float, 0.0, 10.0),
         "fork_share": P,
     },
-    "channels": {c: F(bool) for c in ("talent", "community", "iteration", "dependency", "complement", "standard")},
+    "channels": {c: F(bool) for c in CHANNELS},
     "spillover": {"rate": P},
     "researchers": {
         "count": F(int, 0, 100_000_000),

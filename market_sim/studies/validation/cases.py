@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from market_sim.market.channels import CHANNELS
 from market_sim.scenario import Scenario
 
 SIZES_LARGE = ["large"]
@@ -123,7 +124,7 @@ def _quiet(months: int, developers: int) -> dict:
             "fork_share": 0.0,
         },
         "spillover": {"rate": 0.0},
-        "channels": dict.fromkeys(("talent", "community", "iteration", "dependency", "complement", "standard"), True),
+        "channels": dict.fromkeys(CHANNELS, True),
         "researchers": {
             "count": 0,
             "population_represented": 0.0,
