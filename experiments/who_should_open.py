@@ -2,9 +2,10 @@
 
 Two sweeps (``experiments/specs/who_should_open.toml``):
 
-- ``business``: Meta's business model on a grid -- AI-exposed complement revenue R_0
-  (``vendors.meta.complement_usd_per_month``, 0 = a pure model vendor) x the ecosystem weight w
-  (``vendors.meta.complement_ecosystem_weight``) -- with paired openness arms (always open without
+- ``business``: Meta's business model on a grid -- the AI workload its own products run, X_0
+  (``vendors.meta.own_inference_usd_per_month``, Mtok/month at 1 USD/Mtok; 0 = no AI in its own
+  products) x the ecosystem weight w (``vendors.meta.complement_ecosystem_weight``; at X_0 = w = 0
+  Meta is a pure model vendor: only its model revenue differs between arms) -- with paired openness arms (always open without
   a paid service, always open with a paid service, always closed, open small sizes only). Outcome:
   Meta's payoff, the discounted sum of ``profit_meta`` (model revenue + complement revenue - serving,
   payroll, compute and training costs; 8%/yr). Heatmaps of the paired payoff difference show which
@@ -13,8 +14,10 @@ Two sweeps (``experiments/specs/who_should_open.toml``):
   building the complement on a rival's closed model) swept, with Meta owning an open model, owning a
   closed model, or owning none. Outcome: Meta's discounted complement revenue.
 
-Complement revenue (docs/ODD.md 7.11): R(t) = R_0 (1+g)^(t/12) max(0, 1 - e gap + w eco), with gap =
-frontier - usable capability and eco = Meta's open-weight token share.
+Complement revenue (docs/ODD.md 7.11, 7.14): R(t) = B(t) max(0, 1 - e gap + w eco) + V(t), with B the
+base (``complement_usd_per_month``; a constant in both arms when e = w = 0), gap = frontier - usable
+capability, eco = Meta's open-weight token share and V = S + x p the value of its workload X(t) run on
+its best source (own models at cost, other open weights, a rival's API at list price).
 """
 
 import tomllib
@@ -34,16 +37,16 @@ QUESTION = (
     "revenue comes from a complement (Meta's advertising) or one whose revenue is the model? And does owning a "
     "model free a complement business from depending on closed vendors?"
 )
-HIGH = 2.0e9  # "revenue is a complement": complement base of at least 2 bn USD/month
+HIGH = 4.0e7  # "revenue is a complement": its products run at least the default AI workload (USD 40 M/month)
 DEFAULT = Scenario.default()
 CLAIMS = {
     "C24": (
         "opening pays off for a vendor whose revenue is a complement: Meta's payoff (discounted profit incl. "
         f"complement revenue, 8%/yr), always open - always closed > 0 at every business-model point with "
-        f"complement revenue >= {HIGH / 1e9:g} bn USD/month (all ecosystem weights)"
+        f"an AI workload X_0 >= {HIGH / 1e6:g} M USD/month (all ecosystem weights)"
     ),
     "C18": (
-        "opening does not pay off for a vendor whose revenue is the model (complement revenue 0): payoff, always "
+        "opening does not pay off for a vendor whose revenue is the model (X_0 = w = 0): payoff, always "
         "open with a paid service on its weights (its best open business, C12) - always closed < 0"
     ),
     "C6": (
@@ -53,6 +56,7 @@ CLAIMS = {
 }
 SPEC = Path(__file__).parent / "specs" / "who_should_open.toml"
 R0 = "vendors.meta.complement_usd_per_month"
+X = "vendors.meta.own_inference_usd_per_month"
 W = "vendors.meta.complement_ecosystem_weight"
 D = "market.complement_dependency_penalty"
 ARMS = {
@@ -69,7 +73,7 @@ def specs(quick: bool) -> dict[str, dict]:
     if quick:
         small = {"developers.count": [2000], "researchers.count": [600]}
         business["sweep"].update(replicates=4, months=48)
-        business["parameters"] = {R0: [0.0, 2.0e9, 8.0e9], W: [0.0, 0.3], **small}
+        business["parameters"] = {X: [0.0, 4.0e7, 1.6e8], W: [0.0, 0.1], **small}
         business["arms"] = {a: o for a, o in business["arms"].items() if a != "open_small"}
         dependency["sweep"].update(replicates=4, months=48)
         dependency["parameters"] = {D: [0.0, 1.0, 2.0], W: [0.0], **small}
@@ -77,7 +81,7 @@ def specs(quick: bool) -> dict[str, dict]:
 
 
 def business_label(run: pd.Series) -> str:
-    return f"R0 = {run[R0] / 1e9:g} bn/month, w = {run[W]:g}"
+    return f"X0 = {run[X] / 1e6:g} M USD/month, w = {run[W]:g}"
 
 
 def dependency_label(run: pd.Series) -> str:
@@ -87,15 +91,15 @@ def dependency_label(run: pd.Series) -> str:
 def analyze(ctx) -> None:
     payoff = discounted_sum("profit_meta")
     runs = ctx.results["business"].runs
-    points = runs[runs["status"] == "ok"].drop_duplicates("point").set_index("point")[[R0, W]].sort_index()
+    points = runs[runs["status"] == "ok"].drop_duplicates("point").set_index("point")[[X, W]].sort_index()
     arms = sorted(set(runs["arm"]))
 
     effects = {}
     for arm in [a for a in ("open", "open_service", "open_small") if a in arms]:
         claim = "C18" if arm == "open_service" else "C24"
         effects[arm] = ctx.paired(claim, "business", "Meta payoff (USD)", payoff, arm, "closed", business_label)
-    high = set(points.index[points[R0] >= HIGH])
-    zero = set(points.index[points[R0] == 0.0])
+    high = set(points.index[points[X] >= HIGH])
+    zero = set(points.index[(points[X] == 0.0) & (points[W] == 0.0)])
     ordered = list(points.index)  # ctx.paired returns effects in point order
     ctx.verdict("C24", [e for p, e in zip(ordered, effects["open"], strict=True) if p in high], predicted=+1)
     ctx.verdict("C18", [e for p, e in zip(ordered, effects["open_service"], strict=True) if p in zero], predicted=-1)
@@ -119,10 +123,11 @@ def analyze(ctx) -> None:
     table.index.name = "business model"
     table.columns = [ARMS.get(c, c) for c in table.columns]
     ctx.text += [
-        "**Business models.** R0 = Meta's AI-exposed complement revenue at 2023-01 (USD/month; 0 = a pure model "
-        f"vendor; default {DEFAULT.get(R0) / 1e9:g} bn, the AI-exposed part of Meta's advertising revenue); w = share "
-        "of complement revenue "
-        "gained at a 100% token share of Meta's open weights (the ecosystem term of C24). The payoff is Meta's "
+        "**Business models.** X0 = the AI workload of Meta's own products at 2023-01 (Mtok/month at 1 USD/Mtok, "
+        f"i.e. USD/month at elasticity 1; default {DEFAULT.get(X) / 1e6:g} M, growing 1.5x/yr; 0 = no AI in its own "
+        "products), run on Meta's best source (docs/ODD.md 7.14); w = share of the complement base "
+        f"({DEFAULT.get(R0) / 1e9:g} bn USD/month) gained at a 100% token share of Meta's open weights (the reduced-form "
+        "ecosystem term of C24, default 0). At X0 = w = 0 Meta is a pure model vendor. The payoff is Meta's "
         "discounted profit of its AI activity (8%/yr) over the run: model revenue + complement revenue - serving, "
         "payroll, compute and training costs.",
         "",
@@ -138,7 +143,7 @@ def analyze(ctx) -> None:
     )
     frame_ts = ctx.results["business"].timeseries(["share_open", "share_meta"])
     ok = runs[runs["status"] == "ok"]
-    default_point = _nearest(points, 2.0e9, points[W].max())
+    default_point = _nearest(points, DEFAULT.get(X), DEFAULT.get(W))
     sub = ok[ok["point"] == default_point].copy()
     sub["arm"] = sub["arm"].map(ARMS)
     title_pt = business_label(points.loc[default_point])
@@ -176,19 +181,18 @@ def analyze(ctx) -> None:
     ctx.table(ctable, "Meta's discounted complement revenue (USD bn) per dependency penalty D and arm:", 2)
 
     ctx.text += [
-        "**How to read the verdicts.** C24 is judged where the complement is large (R0 >= 2 bn/month) over all "
-        "ecosystem weights w, so a 'depends' verdict lists the w at which opening pays; C18 is judged at R0 = 0 "
-        "(the two w values there are the same runs: w scales a zero base). For a pure model vendor the relevant "
+        "**How to read the verdicts.** C24 is judged where Meta's products run at least the default AI workload "
+        f"(X0 >= {HIGH / 1e6:g} M USD/month) over all ecosystem weights w, so a 'depends' verdict lists the points "
+        "at which opening pays; C18 is judged at X0 = w = 0, where only the model business differs between arms. For a pure model vendor the relevant "
         "open business is a paid service on its own weights (C12): open weights without a service earn nothing. "
         "C6 is judged at D > 0; at D = 0 a rival's closed model is as good as one's own, so no difference is "
         "predicted there (the D = 0 row is a control).",
         "",
-        "**Why opening can pay even without the ecosystem term.** Opening changes Meta's capability too: open "
-        "releases draw community work that Meta absorbs without delay (C11), and visible work lowers the salary "
-        "it must pay for talent (C9); a higher own capability raises complement revenue through the capability "
-        f"gap term (elasticity e = {DEFAULT.get('vendors.meta.complement_capability_elasticity'):g} per κ). Meta's "
-        "closed API, in turn, competes with established closed APIs (OpenAI starts with far higher awareness). "
-        "These channels, not only the ecosystem term, set the sign of the payoff difference.",
+        "**Why opening can pay even without the ecosystem term.** Meta's products run their AI workload on its "
+        "own models at serving cost, and open weights draw community work that cuts that cost and that Meta "
+        "absorbs without delay (C10, C11); visible work lowers the salary it must pay for talent (C9). Against "
+        "this, an open Meta gives up its API revenue. docs/why_opening_pays.md splits the default point's payoff "
+        "by channel (`market-sim explain`).",
         "",
         "**Reading C6.** Without its own model Meta builds on the best of (a) any open model, including other "
         "vendors' open weights, and (b) a rival's closed model less D. The penalty therefore costs it at most the "
@@ -208,14 +212,14 @@ def analyze(ctx) -> None:
 
 
 def _nearest(points: pd.DataFrame, r0: float, w: float) -> int:
-    dist = (np.log1p(points[R0] / 1e9) - np.log1p(r0 / 1e9)).abs() + (points[W] - w).abs()
+    dist = (np.log1p(points[X] / 1e7) - np.log1p(r0 / 1e7)).abs() + (points[W] - w).abs()
     return int(dist.idxmin())
 
 
 def _heatmaps(effects: dict, points: pd.DataFrame):
     from matplotlib.figure import Figure
 
-    r0s = sorted(points[R0].unique())
+    r0s = sorted(points[X].unique())
     ws = sorted(points[W].unique())
     fig = Figure(figsize=(4.6 * len(effects) + 1, 4.2), layout="constrained")
     axes = fig.subplots(1, len(effects), squeeze=False)[0]
@@ -224,7 +228,7 @@ def _heatmaps(effects: dict, points: pd.DataFrame):
         grid = np.full((len(ws), len(r0s)), np.nan)
         sig = np.zeros_like(grid, dtype=bool)
         for p, e in zip(points.index, effs, strict=True):
-            j, k = r0s.index(points.loc[p, R0]), ws.index(points.loc[p, W])
+            j, k = r0s.index(points.loc[p, X]), ws.index(points.loc[p, W])
             grid[k, j] = e.mean / 1e9
             sig[k, j] = e.ci_low > 0 or e.ci_high < 0
         grids[arm] = (grid, sig)
@@ -235,9 +239,9 @@ def _heatmaps(effects: dict, points: pd.DataFrame):
         for (k, j), value in np.ndenumerate(grid):
             if np.isfinite(value):
                 ax.text(j, k, f"{value:.2g}{'*' if sig[k, j] else ''}", ha="center", va="center", fontsize=8)
-        ax.set_xticks(range(len(r0s)), labels=[f"{r / 1e9:g}" for r in r0s])
+        ax.set_xticks(range(len(r0s)), labels=[f"{r / 1e6:g}" for r in r0s])
         ax.set_yticks(range(len(ws)), labels=[f"{w:g}" for w in ws])
-        ax.set_xlabel("complement revenue R0 at 2023-01 (USD bn/month)")
+        ax.set_xlabel("AI workload of Meta's products X0 at 2023-01 (USD M/month)")
         if ax is axes[0]:
             ax.set_ylabel("ecosystem weight w (complement share gained\nat 100% open-ecosystem token share)")
         ax.set_title(f"{ARMS[arm]} - closed")
