@@ -151,6 +151,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="let --report/--claims be written from --quick runs (refused otherwise: quick verdicts are previews)",
     )
+    p.add_argument(
+        "--discovery", type=Path, help="market-sim discover output read by --report (default: discovery_run/ beside it)"
+    )
+    p.add_argument("--game", type=Path, help="market-sim game output read by --report (default: game_run/ beside it)")
     p.add_argument("--dir", type=Path, help="folder of experiment files (default: experiments/)")
     p.add_argument("--workers", type=int, help="local worker processes (default: all cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster")
@@ -471,7 +475,7 @@ def cmd_experiment(args) -> int:
             print(f"{name:<18} {v.claim:<4} {v.verdict:<14} {v.evidence}")
         print(f"wrote {args.out / name / 'report.md'}")
     if args.report:
-        write_findings(contexts, args.report)
+        write_findings(contexts, args.report, args.discovery, args.game)
         print(f"wrote {args.report}")
     if args.claims:
         update_claims_doc(args.claims, contexts, "quick mode" if args.quick else "full mode")

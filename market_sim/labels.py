@@ -89,6 +89,22 @@ PARAMETERS: dict[str, str] = {
     "complement_usd_per_month": "complement revenue (USD/month)",
     "complement_ecosystem_weight": "ecosystem weight of the complement",
     "markup": "markup over cost (fraction)",
+    "community.reimplementation_cost_share": "compute share to reimplement others' community work",
+    "community.serving_cost_reduction": "community's cut of open serving cost (fraction)",
+    "developers.lockin_aversion_usd_mean": "lock-in aversion (USD/month)",
+    "developers.price_elasticity": "price elasticity of token volume",
+    "market.capability_saturation": "capability saturation (κ)",
+    "market.capability_value_per_kappa": "willingness to pay per κ (log-form γ)",
+    "market.complement_dependency_penalty": "dependency penalty (κ)",
+    "market.nest_correlation": "nest correlation (same weights as substitutes)",
+    "researchers.visibility_mean": "researchers' preference for visible work",
+    "rnd.capacity_elasticity": "research capacity elasticity",
+    "rnd.usage_learning": "usage learning (κ per unit share)",
+    "sizes.serving_cost_capability_elasticity": "serving cost per κ (b)",
+    "complement_capability_elasticity": "complement loss per κ behind (e)",
+    "complement_value_per_mtok": "complement's value per Mtok (USD)",
+    "own_inference_growth_per_year": "complement workload growth (fraction/yr)",
+    "own_inference_usd_per_month": "complement AI workload at 2023-01 (USD/month at 1 USD/Mtok)",
 }
 
 MONEY_UNITS = ("USD/month", "USD", "USD/yr")

@@ -99,25 +99,6 @@ def test_claims_table_is_filled_from_computed_verdicts(tmp_path):
     assert row == "| C2 | lock-in | `lock_in` | lock_in: C2a supported; lock_in: C2b depends (quick mode) |"
 
 
-@pytest.mark.parametrize(
-    "verdicts, answer",
-    [
-        ({"C19": ["supported"], "C20": ["supported"], "C24": ["supported"], "C18": ["supported"]}, "holds"),
-        ({"C19": ["not supported"], "C20": ["not supported"], "C24": ["not supported"]}, "fails"),
-        ({"C19": ["supported"], "C20": ["supported", "not supported"], "C24": ["not supported"]}, "holds only in part"),
-    ],
-)
-def test_findings_headline_answers_from_the_verdicts(tmp_path, verdicts, answer):
-    from market_sim.studies.experiment import Verdict, headline
-
-    ctx = ExperimentContext("e", tmp_path, {}, quick=False)
-    ctx.verdicts = [Verdict(c, "", v, "") for c, vs in verdicts.items() for v in vs]
-    text = "\n".join(headline([(SimpleNamespace(NAME="e"), ctx)]))
-    assert f"**Answer: in this model the argument {answer}**" in text
-    if answer == "holds only in part":
-        assert "part (2) holds" in text and "part (1) is mixed" in text and "part (3a) fails" in text
-
-
 def test_paired_across_points_pairs_on_columns_and_replicate(tmp_path):
     from scipy import stats
 

@@ -173,3 +173,11 @@ def test_game_cli_writes_its_files(tmp_path, small):
     assert info["players"] == ["meta", "openai"] and len(info["seeds"]) == 2
     text = (out / "game.md").read_text()
     assert "Pure equilibria found" in text and "meta" in text
+    answer = json.loads((out / "answer.json").read_text())  # what docs/findings.md reads
+    assert answer["players"] == ["meta", "openai"] and answer["seeds"] == 2 and answer["quick"] is False
+    observed = answer["observed"]
+    assert observed == {"meta": "always_open", "openai": "always_closed"}  # the 2024-2025 pattern
+    if answer["regret"] is not None:
+        r = answer["regret"]
+        assert r["ci_low"] <= r["mean"] <= r["ci_high"] and r["vendor"] in observed
+        assert answer["observed_is_equilibrium"] == (observed in answer["equilibria"])

@@ -39,7 +39,7 @@ OBSERVED = {
 }
 DISCOUNT_PER_YEAR = 0.08
 SEED_ROOT = 2024
-FILES = ("profiles.csv", "deviations.csv", "game.md", "regret.png", "game_manifest.json")
+FILES = ("profiles.csv", "deviations.csv", "game.md", "answer.json", "regret.png", "game_manifest.json")
 
 
 @dataclass
@@ -256,6 +256,7 @@ def write(game: EmpiricalGame, setup: GameSetup, out: Path, seconds: float) -> s
     profiles, devs = tables(game)
     profiles.to_csv(out / "profiles.csv", index=False)
     devs.to_csv(out / "deviations.csv", index=False)
+    (out / "answer.json").write_text(json.dumps(answer(game, setup), indent=2) + "\n")
     lines = summary(game, setup, seconds)
     focus = observed_profile(game) or next(iter(game.payoffs))
     if game.gains(focus):
@@ -264,6 +265,34 @@ def write(game: EmpiricalGame, setup: GameSetup, out: Path, seconds: float) -> s
     text = "\n".join(lines) + "\n"
     (out / "game.md").write_text(text)
     return text
+
+
+def answer(game: EmpiricalGame, setup: GameSetup) -> dict:
+    """The game's answer as data (``answer.json``, read by docs/findings.md): is the observed pattern an
+    equilibrium, its regret (USD, with the 95% CI and the deviation behind it), the pure equilibria found."""
+    obs = observed_profile(game)
+    out: dict = {
+        "quick": bool(setup.quick),
+        "seeds": len(setup.seed_list()),
+        "players": list(game.players),
+        "profiles_evaluated": len(game.payoffs),
+        "observed": game.name(obs) if obs is not None else None,
+        "observed_is_equilibrium": None,
+        "regret": None,
+        "equilibria": [game.name(p) for p in pure_equilibria(game)],
+    }
+    if obs is not None and game.fully_probed(obs):
+        r = game.regret(obs)
+        out["observed_is_equilibrium"] = bool(game.is_pure_nash(obs))
+        out["regret"] = {
+            "mean": float(r.mean),
+            "ci_low": float(r.ci_low),
+            "ci_high": float(r.ci_high),
+            "vendor": game.players[r.player],
+            "deviation": game.strategies[r.player][r.strategy],
+            "significant": bool(r.significant),
+        }
+    return out
 
 
 def summary(game: EmpiricalGame, setup: GameSetup, seconds: float) -> list[str]:

@@ -17,21 +17,22 @@ hand) and figures; :func:`run_experiment` writes ``report.md`` (:mod:`.report`);
 """
 
 from market_sim.studies.experiment.context import RULE, VERDICTS, Effect, ExperimentContext, Verdict, one_sample
-from market_sim.studies.experiment.findings import headline, update_claims_doc, verdicts_by_claim, write_findings
+from market_sim.studies.experiment.findings import update_claims_doc, verdicts_by_claim, write_findings
 from market_sim.studies.experiment.measures import discounted_sum, final_mean
 from market_sim.studies.experiment.report import min_replicates, quick_banner, render
 from market_sim.studies.experiment.runs import default_directory, load_experiments, run_experiment
+from market_sim.studies.experiment.summary import answer_paragraph
 
 __all__ = [
     "RULE",
     "VERDICTS",
+    "answer_paragraph",
     "Effect",
     "ExperimentContext",
     "Verdict",
     "default_directory",
     "discounted_sum",
     "final_mean",
-    "headline",
     "load_experiments",
     "min_replicates",
     "one_sample",

@@ -44,10 +44,14 @@ class Effect:
 
 @dataclass
 class Verdict:
+    """A claim's verdict by :data:`RULE`, with the effects it was computed from and the predicted sign."""
+
     claim: str
     statement: str
     verdict: str
     evidence: str
+    effects: list[Effect] = field(default_factory=list)
+    predicted: int = 0
 
 
 @dataclass
@@ -176,7 +180,7 @@ class ExperimentContext:
             if effects
             else "no data"
         )
-        v = Verdict(claim, "", word, evidence)
+        v = Verdict(claim, "", word, evidence, list(effects), predicted)
         self.verdicts.append(v)
         return v
 

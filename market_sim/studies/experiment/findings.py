@@ -1,33 +1,68 @@
-"""Across experiments: the combined findings report, the claims table and the headline answer."""
+"""Across experiments: docs/findings.md (answer first), the claims table, each experiment's report.
+
+The findings open with the answer (:func:`~market_sim.studies.experiment.summary.answer_paragraph`),
+then a compact claim table (claim, verdict, effect with its CI, where it holds: one line each),
+the game's answer, the limits, each experiment in brief, and an appendix with the full "holds at"
+lists. Each experiment's full report and figures are copied next to the findings
+(``<report stem>_reports/<experiment>/``) so its links resolve in the repository.
+"""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from types import ModuleType
 
-from market_sim.studies.experiment.context import RULE, ExperimentContext
+from market_sim.studies.experiment.context import RULE, ExperimentContext, Verdict
 from market_sim.studies.experiment.report import min_replicates, quick_banner
+from market_sim.studies.experiment.summary import (
+    HEADLINE_PARTS,
+    answer_paragraph,
+    base_claim,
+    clip,
+    effect_cell,
+    game_sentence,
+    read_game,
+    read_regions,
+    where_line,
+)
 from market_sim.studies.report_helpers import table_lines
 
+Contexts = list[tuple[ModuleType, ExperimentContext]]
 
-def base_claim(claim: str) -> str:
-    """The CLAIMS.md id of a (sub-)claim label: 'C2a' -> 'C2', 'C8-large' -> 'C8'."""
-    import re
+LIMITS = (
+    "Openness is a fixed strategy per run (always open, always closed, open small sizes only); vendors do "
+    "not switch during a run. The game (docs/game.md) asks which fixed choices are an equilibrium.",
+    "The payoffs are the AI activity's account: the complement is Meta's AI workload valued through the "
+    "demand system (docs/ODD.md 7.14) plus a base that only reduced-form terms (default 0) move; its size "
+    "parameters are `assumption` and swept in the discovery (docs/discovery.md).",
+    "Misuse risk of open weights (part of C21) and regulation are not modelled.",
+    "Five of 22 calibration targets are missed (docs/calibration.md), among them the size of the talent "
+    "effect (F9); Meta's token share stays near 2-3% while the 2024 open share is mostly Google's Gemma, so "
+    "Llama's lead among open models is not reproduced.",
+    "No capacity limits (compute is bought at trend prices in any quantity); developers are myopic.",
+)
+COLUMNS = ["claim (experiment): statement", "verdict", "effect (95% CI)", "where it holds"]
+QUICK_LIMIT = (
+    "Verdicts from --quick mode rest on 4 seeds per point; an 'inconclusive' point there is often a power "
+    "problem, not an effect of zero."
+)
 
-    match = re.match(r"C\d+", claim)
-    return match.group(0) if match else claim
 
-
-def verdicts_by_claim(contexts: list[tuple[ModuleType, ExperimentContext]]) -> dict[str, list[str]]:
+def verdicts_by_claim(contexts: Contexts) -> dict[str, list[str]]:
     """CLAIMS.md id -> ["experiment: label verdict", ...] over all experiments run."""
-    out: dict[str, list[str]] = {}
+    return {c: [f"{e}: {v.claim} {v.verdict}" for e, v in entries] for c, entries in _by_claim(contexts).items()}
+
+
+def _by_claim(contexts: Contexts) -> dict[str, list[tuple[str, Verdict]]]:
+    out: dict[str, list[tuple[str, Verdict]]] = {}
     for module, ctx in contexts:
         for v in ctx.verdicts:
-            out.setdefault(base_claim(v.claim), []).append(f"{module.NAME}: {v.claim} {v.verdict}")
+            out.setdefault(base_claim(v.claim), []).append((module.NAME, v))
     return dict(sorted(out.items(), key=lambda kv: int(kv[0][1:]) if kv[0][1:].isdigit() else 999))
 
 
-def update_claims_doc(path: Path, contexts: list[tuple[ModuleType, ExperimentContext]], source: str) -> None:
+def update_claims_doc(path: Path, contexts: Contexts, source: str) -> None:
     """Fill the experiment and verdict columns of ``docs/claims.md`` from computed verdicts."""
     found = verdicts_by_claim(contexts)
     lines = Path(path).read_text(encoding="utf-8").splitlines()
@@ -44,127 +79,106 @@ def update_claims_doc(path: Path, contexts: list[tuple[ModuleType, ExperimentCon
     Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-HEADLINE_PARTS = {
-    "C20": "(1) closed vendors' margins compress when strong open models are present",
-    "C19": "(2) value shifts from the model layer to applications",
-    "C24": "(3a) opening pays off for a vendor whose revenue is a complement",
-    "C18": "(3b) opening does not pay off for a vendor whose revenue is the model",
-}
-LIMITS = (
-    "Each developer uses one model at a time (single-homing); enterprises multihome (F10), so retention, "
-    "lock-in and price competition are stylised.",
-    "Value per token is fixed per developer, so closed markups stay constant in USD while serving costs fall: "
-    "the Lerner index approaches 1 in the projection and cannot show margin compression well; closed API "
-    "revenue (C20-revenue) is where the model shows it.",
-    "Vendors shrink instead of exiting (spending rules scale with cash; unaffordable releases are postponed), "
-    "so the sustainability half of C21 cannot come out any other way.",
-    "Misuse and regulation (C21) are not modelled; talent matching reproduces the direction of F9 but not its "
-    "size (docs/calibration.md).",
-)
-QUICK_LIMIT = (
-    "Verdicts from --quick mode rest on 4 seeds per point; an 'inconclusive' point there is often a power "
-    "problem, not an effect of zero."
-)
-
-
-def headline(contexts: list[tuple[ModuleType, ExperimentContext]]) -> list[str]:
-    """Sentences on the parts of the commoditization argument, and the answer, from the computed verdicts.
-
-    A part holds if every verdict on its claim is *supported*, fails if every one is *not
-    supported*, and is mixed otherwise; the argument holds if every part holds.
-    """
-    found = verdicts_by_claim(contexts)
-    kinds: dict[str, set[str]] = {}
-    for _, ctx in contexts:
-        for v in ctx.verdicts:
-            kinds.setdefault(base_claim(v.claim), set()).add(v.verdict)
-    lines = [
-        "The commoditization argument (C19 + C20 + C24, with C18 as its converse), part by part, as the "
-        "experiments' computed verdicts say:",
-        "",
+def claim_rows(contexts: Contexts) -> list[list[str]]:
+    """One row per verdict: the argument's parts first, then the other claims in CLAIMS.md order."""
+    by_claim = _by_claim(contexts)
+    order = [c for c in HEADLINE_PARTS if c in by_claim] + [c for c in by_claim if c not in HEADLINE_PARTS]
+    return [
+        [clip(f"{v.claim} ({name}): {v.statement}"), f"**{v.verdict}**", effect_cell(v), where_line(v)]
+        for c in order
+        for name, v in by_claim[c]
     ]
-    status: dict[str, list[str]] = {"holds": [], "is mixed": [], "fails": []}
-    for claim, part in HEADLINE_PARTS.items():
-        entries = found.get(claim)
-        lines.append(f"- {part} ({claim}): {'; '.join(entries) if entries else 'not tested in this run'}.")
-        if claim in kinds:
-            key = {frozenset({"supported"}): "holds", frozenset({"not supported"}): "fails"}.get(
-                frozenset(kinds[claim]), "is mixed"
-            )
-            status[key].append(part.split(" ")[0])
-    if not any(status.values()):
-        return lines
-    answer = (
-        "holds"
-        if not status["is mixed"] and not status["fails"]
-        else "fails"
-        if not status["holds"] and not status["is mixed"]
-        else "holds only in part"
-    )
-    plural = {"holds": "hold", "is mixed": "are mixed", "fails": "fail"}
-    summary = "; ".join(
-        f"parts {', '.join(p)} {plural[k]}" if len(p) > 1 else f"part {p[0]} {k}" for k, p in status.items() if p
-    )
-    lines += [
-        "",
-        f"**Answer: in this model the argument {answer}** ({summary}; a part holds if every verdict on it is "
-        "*supported*, fails if every one is *not supported*, and is mixed otherwise).",
-    ]
-    return lines
 
 
-def _run_counts(contexts: list[tuple[ModuleType, ExperimentContext]]) -> str:
-    """'Runs: N successful (...): experiment n (r per point), ...' from the result sets."""
+def _run_counts(contexts: Contexts) -> str:
+    """'N successful runs (...): experiment n (r per point), ...' from the result sets."""
     parts, total = [], 0
     for module, ctx in contexts:
         runs = [res.runs for res in ctx.results.values()]
         ok = sum(int((r["status"] == "ok").sum()) for r in runs)
         replicates = max((int(r["replicate"].max()) + 1 for r in runs if len(r)), default=0)
         total += ok
-        parts.append(f"{module.NAME} {ok:,} ({replicates} per point)")
-    return f"Runs: {total:,} successful (seeds per design point in parentheses): {', '.join(parts)}."
+        parts.append(f"{module.NAME} {ok:,} ({replicates} seeds per point)")
+    return f"{total:,} successful runs: {', '.join(parts)}."
 
 
-def write_findings(contexts: list[tuple[ModuleType, ExperimentContext]], path: Path) -> None:
-    """A combined report: every experiment's question, headline figure and verdicts.
+def copy_reports(contexts: Contexts, folder: Path) -> dict[str, Path]:
+    """Each experiment's report.md and figures into ``folder/<experiment>/``; returns the report paths.
 
-    Figures are copied next to the report (``<report stem>_figures/``) so it is self-contained.
+    The files written are listed in ``folder/FILES.txt``; a later call removes only files listed
+    there (files it wrote), never anything else in the folder.
     """
-    import shutil
+    listing = folder / "FILES.txt"
+    if listing.is_file():
+        for rel in listing.read_text(encoding="utf-8").split():
+            (folder / rel).unlink(missing_ok=True)
+    written, reports = [], {}
+    for module, ctx in contexts:
+        target = folder / module.NAME
+        target.mkdir(parents=True, exist_ok=True)
+        for name in ["report.md", *(n for n, _ in ctx.figures)]:
+            if (ctx.out / name).is_file():
+                shutil.copyfile(ctx.out / name, target / name)
+                written.append(f"{module.NAME}/{name}")
+        reports[module.NAME] = target / "report.md"
+    listing.write_text("\n".join(written) + "\n", encoding="utf-8")
+    return reports
 
+
+def write_findings(contexts: Contexts, path: Path, discovery: Path | None = None, game: Path | None = None) -> None:
+    """docs/findings.md: the answer, the claim table, the game, the limits, each experiment, the appendix.
+
+    ``discovery`` and ``game`` are output folders of ``market-sim discover`` and ``market-sim game``
+    (default: ``discovery_run/`` and ``game_run/`` next to the report), read if present.
+    """
     path = Path(path)
-    fig_dir = path.parent / f"{path.stem}_figures"
-    fig_dir.mkdir(parents=True, exist_ok=True)
+    discovery = path.parent / "discovery_run" if discovery is None else Path(discovery)
+    game = path.parent / "game_run" if game is None else Path(game)
+    regions, answer = read_regions(discovery), read_game(game)
+    reports = copy_reports(contexts, path.parent / f"{path.stem}_reports")
     quick = any(ctx.quick for _, ctx in contexts)
     seeds = min(min_replicates(m.specs(ctx.quick)) for m, ctx in contexts) if contexts else 0
     lines = [quick_banner(seeds), ""] if quick else []
     lines += [
         "# Findings: does the commoditization argument hold?",
         "",
-        "Generated by `market-sim experiment all"
-        + (" --quick" if quick else "")
-        + f" --report {path}`; every verdict is computed from the runs by the rule below, never by hand.",
+        answer_paragraph(_by_claim(contexts), regions, answer),
         "",
-        _run_counts(contexts),
+        f"Effects are paired differences (same seeds in both arms) with 95% CIs, at the median design point; "
+        f"where a claim holds is the design points whose CI is on the predicted side. {_run_counts(contexts)} "
+        f"Generated by `market-sim experiment all{' --quick' if quick else ''} --report {path}`; nothing is "
+        "written by hand.",
         "",
-        f"Rule: {RULE}",
+        "## Claims",
         "",
+        *table_lines(
+            ["claim (experiment): statement", "verdict", "effect (95% CI)", "where it holds"], claim_rows(contexts)
+        ),
+        "",
+        "## Equilibrium openness",
+        "",
+        game_sentence(answer) + " Method and tables: docs/game.md.",
+        "",
+        "## How verdicts are computed",
+        "",
+        f"Rule: {RULE} Scenario discovery (docs/discovery.md) samples each headline claim's `assumption` "
+        "parameters and describes where it holds with PRIM boxes.",
+        "",
+        "## Where the model is too simple to say",
+        "",
+        *(f"- {limit}" for limit in LIMITS + ((QUICK_LIMIT,) if quick else ())),
     ]
-    rows = ([m.NAME, v.claim, v.statement, f"**{v.verdict}**", v.evidence] for m, ctx in contexts for v in ctx.verdicts)
-    lines += table_lines(["experiment", "claim", "statement", "verdict", "evidence"], rows)
-    lines += ["", "## The headline", "", *headline(contexts), "", "## Where the model is too simple to say", ""]
-    lines += [f"- {limit}" for limit in LIMITS + ((QUICK_LIMIT,) if quick else ())]
-    by_claim = ([c, "; ".join(entries)] for c, entries in verdicts_by_claim(contexts).items())
-    lines += ["", "## Verdicts by claim", "", *table_lines(["claim", "verdicts (experiment: label verdict)"], by_claim)]
     for module, ctx in contexts:
+        rel = reports[module.NAME].relative_to(path.parent).as_posix()
         lines += ["", f"## {module.NAME}", "", module.QUESTION, ""]
         if ctx.figures:
             name, caption = ctx.figures[0]
-            target = fig_dir / f"{module.NAME}_{name}"
-            shutil.copyfile(ctx.out / name, target)
-            lines += [f"![{caption}]({fig_dir.name}/{target.name})", "", f"*{caption}*", ""]
-        lines += [f"- {v.claim} **{v.verdict}**: {v.statement}. {v.evidence}" for v in ctx.verdicts]
+            lines += [f"![{caption}]({rel.rsplit('/', 1)[0]}/{name})", "", f"*{caption}*", ""]
+        lines += [f"- {v.claim} **{v.verdict}**: {v.statement}. Holds: {where_line(v)}." for v in ctx.verdicts]
         readings = [t for t in ctx.text if t.startswith(("**Reading", "**Why"))]  # the report's interpretation
         lines += [item for t in readings for item in ("", t)]
-        lines += ["", f"Full report: `{ctx.out / 'report.md'}`."]
+        lines += ["", f"Full report: [{rel}]({rel})."]
+    appendix = ([m.NAME, v.claim, v.evidence] for m, ctx in contexts for v in ctx.verdicts)
+    lines += ["", "## Appendix: where each claim holds", ""]
+    lines += table_lines(["experiment", "claim", "evidence"], appendix)
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
