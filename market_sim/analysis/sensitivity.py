@@ -26,6 +26,9 @@ from market_sim.analysis.summary import _as_list, _check_confidence, arms, final
 SOBOL_COLUMNS = ["parameter", "S1", "S1_conf", "ST", "ST_conf"]
 MORRIS_COLUMNS = ["parameter", "mu_star", "mu_star_conf", "sigma", "mu"]
 DESIGNS = ("sobol", "morris")
+# SALib seeds its bootstrap only when ``if seed:`` holds, so seed 0 means "unseeded" and the intervals
+# change from call to call; a nonzero default makes them reproducible.
+BOOTSTRAP_SEED = 2024
 
 
 def _factor_names(problem: Mapping[str, Any]) -> list[str]:
@@ -48,6 +51,11 @@ def _output(values: Any, name: str = "values") -> np.ndarray:
     return y
 
 
+def _check_seed(seed: int) -> None:
+    if not isinstance(seed, int) or isinstance(seed, bool) or seed == 0:
+        raise ValueError(f"seed {seed!r} is not allowed: expected a nonzero integer (SALib leaves 0 unseeded)")
+
+
 def _nan_indices(names: list[str], columns: list[str]) -> pd.DataFrame:
     out = pd.DataFrame({"parameter": names})
     for column in columns[1:]:
@@ -61,16 +69,18 @@ def sobol_indices(
     confidence: float = 0.95,
     *,
     num_resamples: int = 100,
-    seed: int | None = 0,
+    seed: int = BOOTSTRAP_SEED,
 ) -> pd.DataFrame:
     """First- and total-order Sobol indices of ``values`` (one output per design point, design order).
 
     Wraps ``SALib.analyze.sobol.analyze(problem, Y, calc_second_order=False, conf_level=confidence)``;
-    ``*_conf`` are bootstrap half-widths (``num_resamples`` resamples, ``seed`` for reproducibility).
+    ``*_conf`` are bootstrap half-widths (``num_resamples`` resamples, ``seed`` for reproducibility: it
+    must be nonzero, since SALib leaves the bootstrap unseeded at 0).
     Requires len(values) = N·(D+2). A constant output has undefined indices: NaN rows.
     Columns: ``parameter, S1, S1_conf, ST, ST_conf``.
     """
     _check_confidence(confidence)
+    _check_seed(seed)
     names = _factor_names(problem)
     y = _output(values)
     block = len(names) + 2
@@ -97,7 +107,7 @@ def morris_indices(
     *,
     num_levels: int = 4,
     num_resamples: int = 100,
-    seed: int | None = 0,
+    seed: int = BOOTSTRAP_SEED,
 ) -> pd.DataFrame:
     """Morris elementary-effect statistics of ``values`` at the design points ``X`` (n x D, design order).
 
@@ -105,6 +115,7 @@ def morris_indices(
     ``num_levels`` must be the one used to sample. Columns: ``parameter, mu_star, mu_star_conf, sigma, mu``.
     """
     _check_confidence(confidence)
+    _check_seed(seed)
     names = _factor_names(problem)
     X = np.asarray(X, dtype=float)
     y = _output(values)
@@ -139,7 +150,7 @@ def indices_for_sweep(
     confidence: float = 0.95,
     num_levels: int = 4,
     num_resamples: int = 100,
-    seed: int | None = 0,
+    seed: int = BOOTSTRAP_SEED,
     on_missing: str = "raise",
 ) -> pd.DataFrame:
     """Sensitivity indices of each metric's final-window value for a sobol or morris sweep.
@@ -195,3 +206,37 @@ def indices_for_sweep(
     if not frames:
         return pd.DataFrame(columns=["arm", "metric", *columns])
     return pd.concat(frames, ignore_index=True)
+
+
+def sobol_convergence(
+    problem: Mapping[str, Any],
+    values: Sequence[float] | np.ndarray | pd.Series,
+    sizes: Sequence[int] | None = None,
+    confidence: float = 0.95,
+    *,
+    num_resamples: int = 100,
+    seed: int = BOOTSTRAP_SEED,
+) -> pd.DataFrame:
+    """Sobol indices re-estimated on the first n base samples of the design, for each n in ``sizes``.
+
+    SALib's Saltelli design (unscrambled or scrambled with one seed, no skip) is built row block by
+    row block from the Sobol sequence, so its first n·(D+2) points are the design of size n: the
+    estimates at n = N/4, N/2, N (default ``sizes``: the powers of 2 from 4 up to N) show whether
+    the indices have settled. Columns: ``N``, then those of :func:`sobol_indices`.
+    """
+    names = _factor_names(problem)
+    y = _output(values)
+    block = len(names) + 2
+    total = y.size // block
+    if y.size == 0 or y.size % block:
+        raise ValueError(f"a Sobol design without second order has N*(D+2) = N*{block} points; got {y.size} values")
+    sizes = sizes or [n for n in (2**k for k in range(2, 31)) if n <= total]
+    bad = [n for n in sizes if not 2 <= n <= total]
+    if bad:
+        raise ValueError(f"sizes {bad} are not allowed: expected base sample sizes from 2 to N = {total}")
+    frames = [
+        sobol_indices(problem, y[: n * block], confidence, num_resamples=num_resamples, seed=seed).assign(N=n)
+        for n in sizes
+    ]
+    out = pd.concat(frames, ignore_index=True)
+    return out[["N", *SOBOL_COLUMNS]]

@@ -6,7 +6,9 @@ closed) through the sweep engine, then computes Sobol first- and total-order ind
 bootstrap 95% intervals (SALib) of the final-year ``share_open``, ``margin_closed``,
 ``value_share_applications`` and ``lag_months`` (Meta-open arm), and of Meta's payoff from
 opening: the paired difference, per design point, of discounted profit (8%/yr) open - closed.
-Writes ``docs/sensitivity.md`` with the table, a bar chart and a generated summary.
+Writes ``docs/sensitivity.md`` with the table, a bar chart, a generated summary, a convergence check
+(the indices re-estimated at N/4 and N/2 on the first rows of the same Saltelli design, issue 13)
+and every out-of-range estimate (ST > 1, S1 clearly below 0) with its reading.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from market_sim.analysis.plots import plot_indices
-from market_sim.analysis.sensitivity import sobol_indices
+from market_sim.analysis.sensitivity import sobol_convergence, sobol_indices
 from market_sim.analysis.summary import final_values
 from market_sim.studies.experiment.runs import default_directory
 from market_sim.studies.report_helpers import markdown_table, relative_link, save_figure_at, table_lines
@@ -54,25 +56,89 @@ def run_sensitivity(
         )
     result = load_sweep(out)
     indices = compute_indices(result)
-    write_report(indices, result, Path(report), Path(figures_dir))
+    write_report(indices, result, Path(report), Path(figures_dir), compute_convergence(result))
     return indices
+
+
+def outputs(result) -> dict[str, np.ndarray]:
+    """Each output per design point, in design order: the final-year means (Meta-open arm) and Meta's
+    paired payoff from opening. A point without a value gets the output's mean (counted in the report)."""
+    runs, ts = result.runs, result.timeseries()
+    n_points = len(result.design["points"])
+    finals = final_values(runs, ts, list(OUTPUTS), window_months=12)
+    open_arm = finals[finals["arm"] == "meta_open"]
+    out = {}
+    for metric in OUTPUTS:
+        y = open_arm.groupby("point")[metric].mean().reindex(range(n_points)).to_numpy()
+        out[metric] = np.where(np.isnan(y), np.nanmean(y), y)
+    out[PAYOFF] = _payoff_difference(runs, ts).reindex(range(n_points)).to_numpy()
+    return out
 
 
 def compute_indices(result) -> pd.DataFrame:
     """Sobol indices of each output (Meta-open arm) and of Meta's paired payoff from opening."""
     problem = result.design["problem"]
-    runs, ts = result.runs, result.timeseries()
-    n_points = len(result.design["points"])
-    finals = final_values(runs, ts, list(OUTPUTS), window_months=12)
-    tables = []
-    open_arm = finals[finals["arm"] == "meta_open"]
-    for metric in OUTPUTS:
-        y = open_arm.groupby("point")[metric].mean().reindex(range(n_points)).to_numpy()
-        y = np.where(np.isnan(y), np.nanmean(y), y)  # a point without a value: its mean (rare; counted below)
-        tables.append(sobol_indices(problem, y).assign(metric=metric))
-    payoff = _payoff_difference(runs, ts).reindex(range(n_points)).to_numpy()
-    tables.append(sobol_indices(problem, payoff).assign(metric=PAYOFF))
-    return pd.concat(tables, ignore_index=True)
+    return pd.concat(
+        [sobol_indices(problem, y).assign(metric=m) for m, y in outputs(result).items()], ignore_index=True
+    )
+
+
+def compute_convergence(result) -> pd.DataFrame:
+    """The indices of every output at N/4, N/2 and N (prefixes of the one design; column ``N``)."""
+    problem = result.design["problem"]
+    n = len(result.design["points"]) // (problem["num_vars"] + 2)
+    sizes = [k for k in (n // 4, n // 2, n) if k >= 2]
+    return pd.concat(
+        [sobol_convergence(problem, y, sizes).assign(metric=m) for m, y in outputs(result).items()],
+        ignore_index=True,
+    )
+
+
+def convergence_lines(conv: pd.DataFrame, top: int = 4) -> list[str]:
+    """Per output: the rank correlation of ST between N/2 and N, and the leading parameters' ST at each N."""
+    sizes = sorted(conv["N"].unique())
+    lines = [
+        f"Total-order indices at N = {', '.join(str(int(n)) for n in sizes)} (the first rows of the same design); "
+        "rank correlation (Spearman) of all parameters' ST between the two largest N. Read a ranking as settled "
+        "when the correlation is high and the leading parameters' intervals do not overlap those below them.",
+        "",
+    ]
+    rows = []
+    for metric, group in conv.groupby("metric", sort=False):
+        wide = group.pivot(index="parameter", columns="N", values="ST")
+        rho = wide[sizes[-2]].rank().corr(wide[sizes[-1]].rank()) if len(sizes) > 1 else float("nan")
+        last = group[group["N"] == sizes[-1]].set_index("parameter").sort_values("ST", ascending=False)
+        leaders = "; ".join(
+            f"`{p}` " + " → ".join(f"{wide.loc[p, n]:.2f}" for n in sizes) + f" (± {last.loc[p, 'ST_conf']:.2f})"
+            for p in last.index[:top]
+        )
+        rows.append([metric, f"{rho:.2f}", leaders])
+    return lines + table_lines(["output", "rank correlation", f"leading ST at N = {' → '.join(map(str, sizes))}"], rows)
+
+
+def out_of_range(indices: pd.DataFrame) -> list[str]:
+    """Every ST > 1 and every S1 whose interval lies below 0, with what it means."""
+    lines = []
+    for r in indices.itertuples():
+        if r.ST > 1:
+            within = r.ST - r.ST_conf <= 1
+            lines.append(
+                f"- {r.metric} / `{r.parameter}`: ST = {r.ST:.2f} ± {r.ST_conf:.2f} > 1. "
+                + (
+                    "Its interval reaches 1: the Jansen estimator is not bounded by 1 and this is sampling error."
+                    if within
+                    else "Its interval lies above 1: the output is heavy-tailed (a few points dominate its variance), "
+                    "so the variance-based index is unreliable for it at this N; read its rank, not its value."
+                )
+            )
+        if r.S1 + r.S1_conf < 0:
+            lines.append(
+                f"- {r.metric} / `{r.parameter}`: S1 = {r.S1:.2f} ± {r.S1_conf:.2f}, below 0 beyond its interval: "
+                "the first-order estimator (Saltelli 2010) is a difference of two noisy terms, and a parameter "
+                "whose main effect is small next to its interactions can come out negative at this N; its ST says "
+                "how much it matters."
+            )
+    return lines or ["- none: every ST is at most 1 and no S1 lies below 0 beyond its interval."]
 
 
 def _payoff_difference(runs: pd.DataFrame, ts: pd.DataFrame) -> pd.Series:
@@ -106,7 +172,7 @@ def summary_text(indices: pd.DataFrame) -> list[str]:
     return lines
 
 
-def write_report(indices: pd.DataFrame, result, report: Path, figures_dir: Path) -> None:
+def write_report(indices: pd.DataFrame, result, report: Path, figures_dir: Path, conv: pd.DataFrame | None = None):
     fig = plot_indices(indices, title="Sobol indices (95% bootstrap CI)")
     figure = save_figure_at(fig, figures_dir / "sensitivity_indices.png", dpi=90)
     spec = result.manifest["spec"]
@@ -125,14 +191,22 @@ def write_report(indices: pd.DataFrame, result, report: Path, figures_dir: Path)
         f"{n_runs} runs ({failed} failed), {spec['sweep']['months']} months, "
         f"{spec['arms']['meta_open'].get('developers.count')} developers. Outputs are final-year means "
         "(Meta-open arm) and Meta's discounted payoff difference open - closed (8%/yr). Indices: first order "
-        "S1 and total order ST with 95% bootstrap half-widths (SALib). With this reduced N the intervals are "
-        "wide: read the ranking of large indices, not small differences.",
+        "S1 and total order ST with 95% bootstrap half-widths (SALib, seeded). The convergence section shows "
+        "whether N is large enough to rank the parameters.",
         "",
         "## Which parameters the verdict depends on",
         "",
         *summary_text(indices),
         "",
         f"![Sobol indices]({relative_link(figure, report)})",
+        "",
+        "## Convergence",
+        "",
+        *(convergence_lines(conv) if conv is not None else ["Not computed."]),
+        "",
+        "## Estimates outside [0, 1]",
+        "",
+        *out_of_range(indices),
         "",
         "## Indices",
         "",

@@ -120,3 +120,32 @@ def test_indices_for_sweep_analyses_each_arm_separately():
     idx = indices_for_sweep("morris", MORRIS, X, runs, ts, ["m"])
     top = idx.sort_values("mu_star", ascending=False).groupby("arm")["parameter"].first()
     assert top.to_dict() == {"a": "b.small", "b": "a.dominant"}
+
+
+def test_sobol_bootstrap_intervals_are_reproducible_and_seed_zero_is_refused():
+    X = sobol_sample.sample(ISHIGAMI, 64, calc_second_order=False, seed=3)
+    y = Ishigami.evaluate(X)
+    first, second = sobol_indices(ISHIGAMI, y), sobol_indices(ISHIGAMI, y)
+    pd.testing.assert_frame_equal(first, second)  # SALib's bootstrap is seeded (it is not at seed 0)
+    with pytest.raises(ValueError, match="seed 0 is not allowed"):
+        sobol_indices(ISHIGAMI, y, seed=0)
+
+
+def test_sobol_convergence_uses_prefixes_of_the_design_and_settles_on_ishigami():
+    from market_sim.analysis.sensitivity import sobol_convergence
+
+    X = sobol_sample.sample(ISHIGAMI, 1024, calc_second_order=False, seed=11)
+    # the first n (D + 2) rows of the N = 1024 design are the n = 64 design (same seed): prefixes are designs
+    np.testing.assert_array_equal(X[: 64 * 5], sobol_sample.sample(ISHIGAMI, 64, calc_second_order=False, seed=11))
+    y = Ishigami.evaluate(X)
+    conv = sobol_convergence(ISHIGAMI, y)
+    assert list(conv["N"].unique()) == [4, 8, 16, 32, 64, 128, 256, 512, 1024]
+    last = conv[conv["N"] == 1024].set_index("parameter")
+    assert last["ST"].to_numpy() == pytest.approx([0.558, 0.442, 0.244], abs=0.05)
+    # the error against the analytic total-order indices and the interval widths shrink with N
+    truth = pd.Series([0.558, 0.442, 0.244], index=["x1", "x2", "x3"])
+    err = conv.groupby("N").apply(lambda g: (g.set_index("parameter")["ST"] - truth).abs().max())
+    width = conv.groupby("N")["ST_conf"].mean()
+    assert err[1024] < err[16] and width[1024] < width[64] < width[16]
+    with pytest.raises(ValueError, match="sizes \\[2048\\] are not allowed"):
+        sobol_convergence(ISHIGAMI, y, sizes=[2048])
