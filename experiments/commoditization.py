@@ -100,17 +100,18 @@ def _reading(last: pd.DataFrame, table: pd.DataFrame) -> list[str]:
     p_open, p_none = by_arm.loc["meta_open", "price_closed"], by_arm.loc["no_open", "price_closed"]
     r_open, r_none = table.loc["meta_open", "revenue_api"], table.loc["no_open", "revenue_api"]
     direction = "higher" if p_open > p_none else "lower"
+    m_open, m_none = by_arm.loc["meta_open", "margin_closed"], by_arm.loc["no_open", "margin_closed"]
+    margin = "lower" if m_open < m_none else "higher"
     return [
         "**Reading C20.** In the final year closed vendors' API revenue is "
         f"{r_open:,.0f} M USD/month with open rivals and {r_none:,.0f} M without ({r_open / r_none - 1:+.0%}), "
-        f"while their average price per Mtok is {direction} ({p_open:.2f} vs {p_none:.2f} USD) and the Lerner "
-        f"index is {by_arm.loc['meta_open', 'margin_closed']:.3f} vs {by_arm.loc['no_open', 'margin_closed']:.3f}. "
-        "With open options available the price-sensitive developers (low value per token, in-house skills, "
-        "privacy needs) leave the closed APIs; a best-responding closed vendor then faces a less elastic "
-        "remainder and prices for it, as brand-name drugs' prices can rise after generic entry (Frank & Salkever "
-        "1997). Open models compress the closed layer's revenue, not its margin per token. The Lerner index is "
-        "near 1 in every arm because value per token is fixed per developer while serving costs fall 55% a year "
-        "(see the limits in docs/findings.md).",
+        f"their average price per Mtok is {direction} ({p_open:.2f} vs {p_none:.2f} USD) and their Lerner index "
+        f"is {margin} ({m_open:.3f} vs {m_none:.3f}; means over runs and points). Prices are best responses on a "
+        "log-price nested logit, so a closed vendor's markup is proportional to its cost and falls with the "
+        "elasticity of its own demand (docs/ODD.md 7.8). Open options take the price-sensitive developers (low "
+        "value per token, in-house skills, privacy needs); the closed APIs keep a less elastic remainder, which "
+        "can hold their margin per token up even as their revenue falls, as brand-name drugs' prices can rise "
+        "after generic entry (Frank & Salkever 1997). The average price also moves with the mix of sizes sold.",
         "",
     ]
 

@@ -5,8 +5,9 @@ Two sweeps (``experiments/specs/who_should_open.toml``):
 - ``business``: Meta's business model on a grid -- the AI workload its own products run, X_0
   (``vendors.meta.own_inference_usd_per_month``, Mtok/month at 1 USD/Mtok; 0 = no AI in its own
   products) x the ecosystem weight w (``vendors.meta.complement_ecosystem_weight``; at X_0 = w = 0
-  Meta is a pure model vendor: only its model revenue differs between arms) -- with paired openness arms (always open without
-  a paid service, always open with a paid service, always closed, open small sizes only). Outcome:
+  Meta is a pure model vendor: only its model revenue differs between arms) -- with paired openness
+  arms (always open without a paid service, always open with a paid service, always closed, open small
+  sizes only). Outcome:
   Meta's payoff, the discounted sum of ``profit_meta`` (model revenue + complement revenue - serving,
   payroll, compute and training costs; 8%/yr). Heatmaps of the paired payoff difference show which
   openness is best for which business model.
@@ -123,13 +124,13 @@ def analyze(ctx) -> None:
     table.index.name = "business model"
     table.columns = [ARMS.get(c, c) for c in table.columns]
     ctx.text += [
-        "**Business models.** X0 = the AI workload of Meta's own products at 2023-01 (Mtok/month at 1 USD/Mtok, "
-        f"i.e. USD/month at elasticity 1; default {DEFAULT.get(X) / 1e6:g} M, growing 1.5x/yr; 0 = no AI in its own "
-        "products), run on Meta's best source (docs/ODD.md 7.14); w = share of the complement base "
-        f"({DEFAULT.get(R0) / 1e9:g} bn USD/month) gained at a 100% token share of Meta's open weights (the reduced-form "
-        "ecosystem term of C24, default 0). At X0 = w = 0 Meta is a pure model vendor. The payoff is Meta's "
-        "discounted profit of its AI activity (8%/yr) over the run: model revenue + complement revenue - serving, "
-        "payroll, compute and training costs.",
+        "**Business models.** X0 = the AI workload of Meta's own products at 2023-01 (Mtok/month at 1 "
+        f"USD/Mtok, i.e. USD/month at elasticity 1; default {DEFAULT.get(X) / 1e6:g} M, growing 1.5x/yr; 0 = no AI "
+        "in its own products), run on Meta's best source (docs/ODD.md 7.14); w = share of the complement base "
+        f"({DEFAULT.get(R0) / 1e9:g} bn USD/month) gained at a 100% token share of Meta's open weights (the "
+        "reduced-form ecosystem term of C24, default 0). At X0 = w = 0 Meta is a pure model vendor. The payoff "
+        "is Meta's discounted profit of its AI activity (8%/yr) over the run: model revenue + complement "
+        "revenue - serving, payroll, compute and training costs.",
         "",
     ]
     best = table.idxmax(axis=1).rename("best arm (highest mean payoff)")
@@ -181,12 +182,12 @@ def analyze(ctx) -> None:
     ctx.table(ctable, "Meta's discounted complement revenue (USD bn) per dependency penalty D and arm:", 2)
 
     ctx.text += [
-        "**How to read the verdicts.** C24 is judged where Meta's products run at least the default AI workload "
-        f"(X0 >= {HIGH / 1e6:g} M USD/month) over all ecosystem weights w, so a 'depends' verdict lists the points "
-        "at which opening pays; C18 is judged at X0 = w = 0, where only the model business differs between arms. For a pure model vendor the relevant "
-        "open business is a paid service on its own weights (C12): open weights without a service earn nothing. "
-        "C6 is judged at D > 0; at D = 0 a rival's closed model is as good as one's own, so no difference is "
-        "predicted there (the D = 0 row is a control).",
+        "**How to read the verdicts.** C24 is judged where Meta's products run at least the default AI "
+        f"workload (X0 >= {HIGH / 1e6:g} M USD/month) over all ecosystem weights w, so a 'depends' verdict lists "
+        "the points at which opening pays; C18 is judged at X0 = w = 0, where only the model business differs "
+        "between arms. For a pure model vendor the relevant open business is a paid service on its own weights "
+        "(C12): open weights without a service earn nothing. C6 is judged at D > 0; at D = 0 a rival's closed "
+        "model is as good as one's own, so no difference is predicted there (the D = 0 row is a control).",
         "",
         "**Why opening can pay even without the ecosystem term.** Meta's products run their AI workload on its "
         "own models at serving cost, and open weights draw community work that cuts that cost and that Meta "
@@ -204,8 +205,9 @@ def analyze(ctx) -> None:
         "**Limits.** The payoff is the AI activity's account, not Meta's: cash and complement revenue are the "
         "AI-exposed parts only (docs/ODD.md 8 i). Openness is fixed for the whole run per arm (no switching, no "
         "learning); 'always closed' Meta sells through its own API with the default best-response pricing. C6's "
-        "dependence is a fixed penalty in κ (terms, restrictions, price of a rival's closed model); the model has "
-        "no rival that changes terms during the run (see the lock_in experiment for shocks). The 'no own model' "
+        "dependence here is the reduced-form penalty D in κ on top of the structural one (a rival's list price, "
+        "and its terms and deprecation shocks, which bar its API to complement businesses; docs/ODD.md 7.14); "
+        "the default scenario has no shocks (the lock_in experiment adds them). The 'no own model' "
         "arm still pays for R&D and staff, which does not affect complement revenue.",
         "",
     ]
