@@ -263,8 +263,9 @@ def analyze(ctx) -> None:
     )
 
     ctx.text += [
-        "**Where the model is too simple to say.** Developers single-home (one option each), so churn is "
-        "all-or-nothing and overstates how sticky a multi-model portfolio is (ODD 8 f). An option serves the "
+        "**Where the model is too simple to say.** Developers multi-home only across task tiers (one option per "
+        "tier), so churn within a tier is all-or-nothing and overstates how sticky a multi-model portfolio is "
+        "(ODD 8 f). An option serves the "
         "vendor's latest family, so a vendor's new release never counts as churn, and open churn includes moves "
         "between hosts and self-hosting of the same weights: part of the open-closed churn gap exists even with "
         "equal switching costs because open models have more interchangeable options. Releases raise Meta's "

@@ -83,6 +83,7 @@ def analyze(ctx) -> None:
     )
     ctx.figure(fig, "share_open.png", "Open-weight token share over time per arm; bands: 95% CI over seeds and points")
     ctx.text.append(
-        "The model gives each developer one size need and one option; a firm that uses a small model on device "
-        "and a large one in the cloud (C1's 'distil down') is two developers here, not one (F10, single-homing)."
+        "Each developer chooses one option per task tier (multi-homing across tiers only, ODD 8 f); a firm that "
+        "distils a small model for devices beside a large one in the cloud (C1's 'distil down') buys the two as "
+        "two tiers' options, not as one model and its derivative (F10)."
     )
