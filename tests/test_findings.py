@@ -44,7 +44,7 @@ def test_answer_follows_the_verdicts(verdicts, answer):
     text = answer_paragraph(by_claim, {}, None)
     assert text.startswith(f"**Does the commoditization argument hold? In this model it {answer}**")
     if answer == "holds only in part":
-        assert "(2) hold" in text and "(1) are mixed" in text and "(3a) fail" in text
+        assert "part (2) holds" in text and "part (1) is mixed" in text and "part (3a) fails" in text
 
 
 def test_effect_text_scales_money_and_keeps_units():
@@ -90,6 +90,9 @@ def test_regions_are_read_with_each_bound_as_a_share_of_its_sampled_range(tmp_pa
     assert sentence.index("nest correlation") < sentence.index("community strength")  # tightest bound first
     assert "(40% of its range)" in sentence
     assert read_regions(tmp_path / "missing") == {}
+    loose = region.bounds.assign(width=[0.8, 0.95])  # every bound keeps most of its range: no compact region
+    region.bounds = loose
+    assert "no compact region" in region.sentence() and "at least 80% of every parameter's range" in region.sentence()
 
 
 GAME = {

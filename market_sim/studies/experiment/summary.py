@@ -19,6 +19,7 @@ from market_sim.labels import label, parts
 from market_sim.studies.experiment.context import Effect, Verdict
 
 CELL_LIMIT = 300
+LOOSE = 0.5  # a PRIM box that keeps more than this share of every sampled range is not a compact region
 MONEY = {1e9: "bn", 1e6: "M"}
 
 # the parts of the argument: claim -> (what it says, the experiment whose verdict answers it)
@@ -105,7 +106,7 @@ def where_line(v: Verdict) -> str:
         return "at the one point tested" if n == 1 else f"at all {n} points tested"
     if not any(h):
         return ("not at the one point tested" if n == 1 else f"at none of the {n} points tested") + against
-    points = ", ".join(e.point for e, ok in zip(v.effects, h, strict=True) if ok)
+    points = "; ".join(e.point for e, ok in zip(v.effects, h, strict=True) if ok)
     return clip(f"{sum(h)} of {n} points{against}: {points}")
 
 
@@ -136,6 +137,16 @@ class Region:
             return f"it holds at none of {self.points} sampled points"
         bounds = self.bounds.set_index("parameter")
         tight = bounds.sort_values("width").head(3)
+        if len(tight) and tight["width"].min() > LOOSE:
+            box = (
+                f"no compact region: the PRIM box (coverage {self.coverage:.0%}, density {self.density:.0%}) keeps "
+                f"at least {tight['width'].min():.0%} of every parameter's range"
+            )
+            lead = ", ".join(label(p) for p in self.importance[:3])
+            return (
+                f"across its assumptions it holds at {self.holds_share:.0%} of {self.points} sampled points"
+                f"{' (quick-mode preview)' if self.quick else ''}, with {box}; CART's leading splits: {lead or 'none'}"
+            )
         limits = "; ".join(
             f"{label(p)} in [{r.low:.3g}, {r.high:.3g}] ({r.width:.0%} of its range)" for p, r in tight.iterrows()
         )
@@ -225,7 +236,7 @@ def answer_paragraph(verdicts: dict[str, list[tuple[str, Verdict]]], regions: di
     claim is *supported*, fails if every one is *not supported*, and is mixed otherwise; the
     argument holds if every part holds.
     """
-    sentences, status = [], {"hold": [], "are mixed": [], "fail": []}
+    sentences, status = [], {"hold": [], "mixed": [], "fail": []}
     for claim, (part, experiment) in HEADLINE_PARTS.items():
         entries = verdicts.get(claim, [])
         if not entries:
@@ -235,7 +246,7 @@ def answer_paragraph(verdicts: dict[str, list[tuple[str, Verdict]]], regions: di
         v = primary[0]
         e = headline_effect(v)
         size = f", {effect_text(e)}" if e is not None else ""
-        others = [f"{w.claim} {w.verdict}" for _, w in entries if w is not v]
+        others = [f"{name}: {w.claim} {w.verdict}" for name, w in entries if w is not v]
         region = f"; {regions[claim].sentence()}" if claim in regions else ""
         sentences.append(
             f"{part} ({claim}): **{v.verdict}** ({label_of(e.outcome) if e else ''}{size}; {where_line(v)}"
@@ -243,7 +254,7 @@ def answer_paragraph(verdicts: dict[str, list[tuple[str, Verdict]]], regions: di
             + f"){region}."
         )
         kinds = {w.verdict for _, w in entries}
-        key = "hold" if kinds == {"supported"} else "fail" if kinds == {"not supported"} else "are mixed"
+        key = "hold" if kinds == {"supported"} else "fail" if kinds == {"not supported"} else "mixed"
         status[key].append(part.split(" ")[0])
     tested = [p for ps in status.values() for p in ps]
     if not tested:
@@ -255,9 +266,14 @@ def answer_paragraph(verdicts: dict[str, list[tuple[str, Verdict]]], regions: di
         if len(status["fail"]) == len(tested)
         else "holds only in part"
     )
-    summary = "; ".join(f"{', '.join(ps)} {k}" for k, ps in status.items() if ps)
+    verbs = {"hold": ("holds", "hold"), "mixed": ("is mixed", "are mixed"), "fail": ("fails", "fail")}
+    summary = "; ".join(
+        f"{'part' if len(ps) == 1 else 'parts'} {', '.join(ps)} {verbs[k][len(ps) > 1]}"
+        for k, ps in status.items()
+        if ps
+    )
     return (
-        f"**Does the commoditization argument hold? In this model it {answer}** (parts {summary}). "
+        f"**Does the commoditization argument hold? In this model it {answer}** ({summary}). "
         + " ".join(sentences)
         + " "
         + game_sentence(game)
