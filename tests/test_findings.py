@@ -127,6 +127,13 @@ def test_findings_open_with_the_answer_and_copy_each_report(tmp_path):
     _discovery(docs / "discovery_run")
     (docs / "game_run").mkdir()
     (docs / "game_run" / "answer.json").write_text(json.dumps(GAME))
+    pd.DataFrame(
+        [("meta:O openai:C", "meta", "always_open", "always_closed", -1.0, -2.0, 0.0, False),
+         ("meta:O openai:C", "openai", "always_closed", "always_open", 2.5, 1.0, 4.0, True),
+         ("meta:O openai:C", "openai", "always_closed", "open_small_only", 0.5, 0.1, 0.9, True),
+         ("meta:C openai:C", "meta", "always_closed", "always_open", 9.0, 8.0, 10.0, True)],
+        columns=["profile", "player", "from", "to", "gain_bn_usd", "ci_low", "ci_high", "significant"],
+    ).to_csv(docs / "game_run" / "deviations.csv", index=False)  # fmt: skip
     reports = docs / "findings_reports"
     reports.mkdir()
     (reports / "theirs.txt").write_text("not ours")
@@ -142,6 +149,9 @@ def test_findings_open_with_the_answer_and_copy_each_report(tmp_path):
     assert "[findings_reports/commoditization/report.md](findings_reports/commoditization/report.md)" in text
     assert (reports / "commoditization" / "report.md").is_file() and (reports / "commoditization" / "fig.png").is_file()
     assert "## Appendix: where each claim holds" in text
+    # each vendor's best deviation from the observed profile only (not from other profiles)
+    assert "| openai | always_closed | always_open | +2.5 [+1.0, +4.0] * |" in text
+    assert "| meta | always_open | always_closed | -1.0 [-2.0, +0.0] |" in text and "+9.0" not in text
 
     ctx.figures = []  # the figure is gone from the next run: its copy goes, a file we did not write stays
     write_findings([(module, ctx)], docs / "findings.md")

@@ -190,12 +190,16 @@ def tables(game: EmpiricalGame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.DataFrame(rows), pd.DataFrame(devs)
 
 
+SHORT = {"always_open": "O", "always_closed": "C", "open_small_only": "S"}
+
+
+def profile_label(named: dict[str, str]) -> str:
+    """A profile as the tables write it: 'meta:O openai:C' (O open, C closed, S open small only)."""
+    return " ".join(f"{p}:{SHORT.get(s, s)}" for p, s in named.items())
+
+
 def _label(game: EmpiricalGame, prof: Profile) -> str:
-    short = {"always_open": "O", "always_closed": "C", "open_small_only": "S"}
-    return " ".join(
-        f"{p}:{short.get(game.strategies[i][s], game.strategies[i][s])}"
-        for i, (p, s) in enumerate(zip(game.players, prof, strict=True))
-    )
+    return profile_label(game.name(prof))
 
 
 def regret_figure(game: EmpiricalGame, prof: Profile, path: Path):

@@ -22,6 +22,7 @@ from market_sim.studies.experiment.summary import (
     clip,
     effect_cell,
     game_sentence,
+    game_table,
     read_game,
     read_regions,
     where_line,
@@ -41,6 +42,9 @@ LIMITS = (
     "effect (F9); Meta's token share stays near 2-3% while the 2024 open share is mostly Google's Gemma, so "
     "Llama's lead among open models is not reproduced.",
     "No capacity limits (compute is bought at trend prices in any quantity); developers are myopic.",
+    "Opening costs a vendor its API margin (hosts and self-hosting serve its weights) and hands rivals "
+    "research (spillover); the model has no misuse or regulatory cost of open weights and no value of "
+    "secrecy beyond the spillover, so it may understate what opening costs a frontier lab (see the game).",
 )
 COLUMNS = ["claim (experiment): statement", "verdict", "effect (95% CI)", "where it holds"]
 QUICK_LIMIT = (
@@ -158,6 +162,7 @@ def write_findings(contexts: Contexts, path: Path, discovery: Path | None = None
         "## Equilibrium openness",
         "",
         game_sentence(answer) + " Method and tables: docs/game.md.",
+        *game_table(answer),
         "",
         "## How verdicts are computed",
         "",

@@ -194,9 +194,37 @@ def _widths(box: pd.DataFrame, points_file: Path) -> list[float]:
 
 
 def read_game(folder: Path | None) -> dict | None:
-    """The game's ``answer.json`` from ``folder``, if there."""
+    """The game's ``answer.json`` from ``folder``, if there, with each vendor's best deviation from the
+    observed pattern (from ``deviations.csv``) under ``best_deviations``."""
+    from market_sim.studies.game_runs import profile_label
+
     path = Path(folder) / "answer.json" if folder is not None else None
-    return json.loads(path.read_text()) if path is not None and path.is_file() else None
+    if path is None or not path.is_file():
+        return None
+    answer = json.loads(path.read_text())
+    deviations = path.parent / "deviations.csv"
+    answer["best_deviations"] = []
+    if answer.get("observed") and deviations.is_file():
+        d = pd.read_csv(deviations)
+        d = d[d["profile"] == profile_label(answer["observed"])]
+        best = d.loc[d.groupby("player", sort=False)["gain_bn_usd"].idxmax()]
+        answer["best_deviations"] = best.to_dict("records")
+    return answer
+
+
+def game_table(game: dict | None) -> list[str]:
+    """Each vendor's best unilateral deviation from the observed pattern: gain in USD bn with its 95% CI."""
+    rows = [
+        [d["player"], d["from"], d["to"], f"{d['gain_bn_usd']:+.1f} [{d['ci_low']:+.1f}, {d['ci_high']:+.1f}]"
+         + (" *" if d["significant"] else "")]
+        for d in (game or {}).get("best_deviations", [])
+    ]  # fmt: skip
+    if not rows:
+        return []
+    from market_sim.studies.report_helpers import table_lines
+
+    head = ["vendor", "plays (2024-2025)", "best deviation", "gain, USD bn (95% CI; * significant)"]
+    return ["", *table_lines(head, rows)]
 
 
 def game_sentence(game: dict | None) -> str:
