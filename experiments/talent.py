@@ -55,6 +55,21 @@ UNITS = {
 }
 
 
+def _hiring_rule(hiring: dict) -> str:
+    """The headcount rule of Meta's hiring strategy in words (strategies/hiring.py)."""
+    if hiring["strategy"] == "planned":
+        return (
+            f"headcount grows {hiring.get('growth_per_year', 0.2):.0%} a year while its compute plan is affordable, "
+            "else holds, whatever its cash"
+        )
+    if hiring["strategy"] == "fill_rate":
+        return (
+            f"a payroll budget of {hiring.get('payroll_share_of_cash', 0):.1%} of cash and "
+            f"{hiring.get('payroll_share_of_revenue', 0):.0%} of revenue a month"
+        )
+    return "see docs/strategies.md"
+
+
 def specs(quick: bool) -> dict[str, dict]:
     raw = tomllib.loads(SPEC.read_text())
     if quick:
@@ -195,12 +210,12 @@ def analyze(ctx) -> None:
     hiring = DEFAULT.get("vendors.meta.hiring")
     turnover = DEFAULT.get("researchers.turnover")
     ctx.text += [
-        f"**Reading C9.** Meta's headcount is set by its hiring strategy (`{hiring['strategy']}`; with "
-        f"`fill_rate` a payroll budget of {hiring.get('payroll_share_of_cash', 0):.1%} of cash and "
-        f"{hiring.get('payroll_share_of_revenue', 0):.0%} of revenue a month, an offer raised when slots do not "
-        "fill and lowered when there are more than two applicants per slot). Openness therefore shows first in "
-        "the wage (the compensating differential of F9) and in the applicants per slot, from which Meta takes "
-        "the most skilled; headcount rises only as far as the lower wage stretches the payroll budget. "
+        f"**Reading C9.** Meta's headcount is set by its hiring strategy (`{hiring['strategy']}`: "
+        + _hiring_rule(hiring)
+        + "; the offer is raised when slots do not fill and lowered when there are more than two applicants "
+        "per slot). Openness therefore shows in the wage (the compensating differential of F9), in the "
+        "applicants per slot, from which Meta takes the most skilled, and in the share of industry researchers "
+        "it holds. "
         "`salary_<v>` is the mean over staff of the salary each was hired at, so staff hired before the run's "
         f"changes (at {DEFAULT.get('researchers.initial_salary_usd'):,.0f} USD per skill unit) dilute it: at "
         f"{turnover:.0%} monthly turnover about {(1 - turnover) ** 48:.0%} of the 2023 staff is still employed "
