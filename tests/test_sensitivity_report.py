@@ -18,6 +18,7 @@ def test_convergence_lines_rank_ishigami_and_show_each_n():
     row = next(line for line in lines if line.startswith("| y |"))
     rho = float(row.split(" | ")[1])
     assert rho == 1.0  # x1 > x2 > x3 at both N
+    assert " | settled | " in row
     assert row.index("`x1`") < row.index("`x2`") < row.index("`x3`") and row.count("→") == 2 * 3
 
 
@@ -31,8 +32,13 @@ def test_out_of_range_estimates_are_each_explained():
         ],
         columns=["metric", "parameter", "S1", "S1_conf", "ST", "ST_conf"],
     )
-    lines = out_of_range(frame)
+    rng = np.random.default_rng(1)
+    heavy = {"m": rng.standard_t(2, 2000)}  # excess kurtosis far above 3
+    lines = out_of_range(frame, heavy)
     assert len(lines) == 3
     assert "sampling error" in lines[0] and "heavy-tailed" in lines[1] and "`c`" in lines[2] and "below 0" in lines[2]
+    frame.attrs["N"] = 64
+    light = out_of_range(frame, {"m": rng.uniform(size=2000)})  # not heavy-tailed: a one-parameter output
+    assert "not heavy-tailed" in light[1] and "about 13%" in light[1] and "ST ≈ 1" in light[1]
     ok = frame.assign(S1=0.1, ST=0.5)
     assert out_of_range(ok)[0].startswith("- none")

@@ -55,8 +55,9 @@ def run_sensitivity(
             scheduler=ex.label,
         )
     result = load_sweep(out)
-    indices = compute_indices(result)
-    write_report(indices, result, Path(report), Path(figures_dir), compute_convergence(result))
+    ys = outputs(result)
+    indices = compute_indices(result, ys)
+    write_report(indices, result, Path(report), Path(figures_dir), compute_convergence(result, ys), ys)
     return indices
 
 
@@ -75,23 +76,28 @@ def outputs(result) -> dict[str, np.ndarray]:
     return out
 
 
-def compute_indices(result) -> pd.DataFrame:
+def compute_indices(result, ys: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """Sobol indices of each output (Meta-open arm) and of Meta's paired payoff from opening."""
     problem = result.design["problem"]
-    return pd.concat(
-        [sobol_indices(problem, y).assign(metric=m) for m, y in outputs(result).items()], ignore_index=True
-    )
+    ys = outputs(result) if ys is None else ys
+    out = pd.concat([sobol_indices(problem, y).assign(metric=m) for m, y in ys.items()], ignore_index=True)
+    out.attrs["N"] = len(result.design["points"]) // (problem["num_vars"] + 2)
+    return out
 
 
-def compute_convergence(result) -> pd.DataFrame:
+def compute_convergence(result, ys: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
     """The indices of every output at N/4, N/2 and N (prefixes of the one design; column ``N``)."""
     problem = result.design["problem"]
+    ys = outputs(result) if ys is None else ys
     n = len(result.design["points"]) // (problem["num_vars"] + 2)
     sizes = [k for k in (n // 4, n // 2, n) if k >= 2]
     return pd.concat(
-        [sobol_convergence(problem, y, sizes).assign(metric=m) for m, y in outputs(result).items()],
+        [sobol_convergence(problem, y, sizes).assign(metric=m) for m, y in ys.items()],
         ignore_index=True,
     )
+
+
+SETTLED = 0.8  # rank correlation of ST between N/2 and N from which a ranking is read as settled
 
 
 def convergence_lines(conv: pd.DataFrame, top: int = 4) -> list[str]:
@@ -99,38 +105,56 @@ def convergence_lines(conv: pd.DataFrame, top: int = 4) -> list[str]:
     sizes = sorted(conv["N"].unique())
     lines = [
         f"Total-order indices at N = {', '.join(str(int(n)) for n in sizes)} (the first rows of the same design); "
-        "rank correlation (Spearman) of all parameters' ST between the two largest N. Read a ranking as settled "
-        "when the correlation is high and the leading parameters' intervals do not overlap those below them.",
+        "rank correlation (Spearman) of all parameters' ST between the two largest N; a ranking is read as "
+        f"settled from {SETTLED:g}. Where it is not, only parameters whose intervals clear the others' are ranked.",
         "",
     ]
     rows = []
     for metric, group in conv.groupby("metric", sort=False):
         wide = group.pivot(index="parameter", columns="N", values="ST")
-        rho = wide[sizes[-2]].rank().corr(wide[sizes[-1]].rank()) if len(sizes) > 1 else float("nan")
+        rho = _rank_correlation(group)
         last = group[group["N"] == sizes[-1]].set_index("parameter").sort_values("ST", ascending=False)
         leaders = "; ".join(
             f"`{p}` " + " → ".join(f"{wide.loc[p, n]:.2f}" for n in sizes) + f" (± {last.loc[p, 'ST_conf']:.2f})"
             for p in last.index[:top]
         )
-        rows.append([metric, f"{rho:.2f}", leaders])
-    return lines + table_lines(["output", "rank correlation", f"leading ST at N = {' → '.join(map(str, sizes))}"], rows)
+        settled = "settled" if rho >= SETTLED else "not settled at this N"
+        rows.append([metric, f"{rho:.2f}", settled, leaders])
+    head = ["output", "rank correlation", "ranking", f"leading ST at N = {' → '.join(map(str, sizes))}"]
+    return lines + table_lines(head, rows)
 
 
-def out_of_range(indices: pd.DataFrame) -> list[str]:
-    """Every ST > 1 and every S1 whose interval lies below 0, with what it means."""
+HEAVY_TAILS = 3.0  # excess kurtosis above which an output counts as heavy-tailed
+
+
+def out_of_range(indices: pd.DataFrame, ys: dict[str, np.ndarray] | None = None) -> list[str]:
+    """Every ST > 1 and every S1 whose interval lies below 0, with what it means; ``ys`` (the outputs
+    per design point) tells a heavy-tailed output (excess kurtosis > 3) from a one-parameter one."""
+    from scipy.stats import kurtosis
+
     lines = []
     for r in indices.itertuples():
         if r.ST > 1:
-            within = r.ST - r.ST_conf <= 1
-            lines.append(
-                f"- {r.metric} / `{r.parameter}`: ST = {r.ST:.2f} ± {r.ST_conf:.2f} > 1. "
-                + (
-                    "Its interval reaches 1: the Jansen estimator is not bounded by 1 and this is sampling error."
-                    if within
-                    else "Its interval lies above 1: the output is heavy-tailed (a few points dominate its variance), "
-                    "so the variance-based index is unreliable for it at this N; read its rank, not its value."
+            y = (ys or {}).get(r.metric)
+            k = float(kurtosis(y)) if y is not None else float("nan")
+            if r.ST - r.ST_conf <= 1:
+                why = "Its interval reaches 1: the Jansen estimator is not bounded by 1 and this is sampling error."
+            elif k > HEAVY_TAILS:
+                why = (
+                    f"Its interval lies above 1 and the output is heavy-tailed (excess kurtosis {k:.1f}: a few "
+                    "points dominate its variance), so the variance-based index is unreliable for it at this N; "
+                    "read its rank, not its value."
                 )
-            )
+            else:
+                n = int(indices.attrs.get("N", 0)) or None
+                err = f" (at N = {n}, V's own relative error is about {np.sqrt(2 / (2 * n - 1)):.0%})" if n else ""
+                why = (
+                    f"Its interval lies above 1 although the output is not heavy-tailed (excess kurtosis {k:.1f}): "
+                    "the output is close to a function of this parameter alone (ST near 1), and the bootstrap, "
+                    "which resamples the same N base rows, understates the error of the variance estimate it is "
+                    f"divided by{err}; read it as ST ≈ 1."
+                )
+            lines.append(f"- {r.metric} / `{r.parameter}`: ST = {r.ST:.2f} ± {r.ST_conf:.2f} > 1. {why}")
         if r.S1 + r.S1_conf < 0:
             lines.append(
                 f"- {r.metric} / `{r.parameter}`: S1 = {r.S1:.2f} ± {r.S1_conf:.2f}, below 0 beyond its interval: "
@@ -148,8 +172,10 @@ def _payoff_difference(runs: pd.DataFrame, ts: pd.DataFrame) -> pd.Series:
     return (payoff["meta_open"] - payoff["meta_closed"]).groupby("point").mean()
 
 
-def summary_text(indices: pd.DataFrame) -> list[str]:
-    """Plain-language sentences: the parameters with the largest total-order index per output."""
+def summary_text(indices: pd.DataFrame, conv: pd.DataFrame | None = None) -> list[str]:
+    """Plain-language sentences: the parameters with the largest total-order index per output, and
+    whether that ranking is settled (:data:`SETTLED`, from ``conv``)."""
+    rho = {} if conv is None else {m: _rank_correlation(g) for m, g in conv.groupby("metric", sort=False)}
     names = {
         "share_open": "the open-weight token share",
         "margin_closed": "closed vendors' margins",
@@ -167,12 +193,33 @@ def summary_text(indices: pd.DataFrame) -> list[str]:
         inter = group["ST"].sum() - group["S1"].sum()
         lines.append(
             f"- {names.get(metric, metric)} depends most on {', '.join(parts)}; "
-            f"ΣST − ΣS1 = {inter:.2f} ({'strong' if inter > 0.3 else 'modest'} interactions)."
+            f"ΣST − ΣS1 = {inter:.2f} ({'strong' if inter > 0.3 else 'modest'} interactions)"
+            + (
+                f"; the ranking is not settled at this N (rank correlation {rho[metric]:.2f})."
+                if rho.get(metric, 1) < SETTLED
+                else "."
+            )
         )
     return lines
 
 
-def write_report(indices: pd.DataFrame, result, report: Path, figures_dir: Path, conv: pd.DataFrame | None = None):
+def _rank_correlation(group: pd.DataFrame) -> float:
+    """Spearman correlation of the parameters' ST between the two largest N of a convergence table."""
+    sizes = sorted(group["N"].unique())
+    if len(sizes) < 2:
+        return float("nan")
+    wide = group.pivot(index="parameter", columns="N", values="ST")
+    return float(wide[sizes[-2]].rank().corr(wide[sizes[-1]].rank()))
+
+
+def write_report(
+    indices: pd.DataFrame,
+    result,
+    report: Path,
+    figures_dir: Path,
+    conv: pd.DataFrame | None = None,
+    ys: dict[str, np.ndarray] | None = None,
+) -> None:
     fig = plot_indices(indices, title="Sobol indices (95% bootstrap CI)")
     figure = save_figure_at(fig, figures_dir / "sensitivity_indices.png", dpi=90)
     spec = result.manifest["spec"]
@@ -196,7 +243,7 @@ def write_report(indices: pd.DataFrame, result, report: Path, figures_dir: Path,
         "",
         "## Which parameters the verdict depends on",
         "",
-        *summary_text(indices),
+        *summary_text(indices, conv),
         "",
         f"![Sobol indices]({relative_link(figure, report)})",
         "",
@@ -206,7 +253,7 @@ def write_report(indices: pd.DataFrame, result, report: Path, figures_dir: Path,
         "",
         "## Estimates outside [0, 1]",
         "",
-        *out_of_range(indices),
+        *out_of_range(indices, ys),
         "",
         "## Indices",
         "",
