@@ -162,8 +162,7 @@ class ExperimentContext:
 
     def verdict(self, claim: str, effects: list[Effect], predicted: int) -> Verdict:
         """The verdict on ``claim`` from its effects by :data:`RULE`; ``predicted`` is +1 or -1."""
-        holds = [(e.ci_low > 0) if predicted > 0 else (e.ci_high < 0) for e in effects]
-        fails = [(e.ci_high < 0) if predicted > 0 else (e.ci_low > 0) for e in effects]
+        holds, fails = holds_at(effects, predicted), fails_at(effects, predicted)
         if effects and all(holds):
             word = "supported"
         elif not any(holds):
@@ -191,6 +190,16 @@ class ExperimentContext:
     def figure(self, fig, name: str, caption: str) -> None:
         save_figure_at(fig, self.out / name, dpi=100)
         self.figures.append((name, caption))
+
+
+def holds_at(effects: list[Effect], predicted: int) -> list[bool]:
+    """Per effect: its 95% CI lies on the predicted side of zero (:data:`RULE`)."""
+    return [(e.ci_low > 0) if predicted > 0 else (e.ci_high < 0) for e in effects]
+
+
+def fails_at(effects: list[Effect], predicted: int) -> list[bool]:
+    """Per effect: its 95% CI lies on the other side of zero."""
+    return [(e.ci_high < 0) if predicted > 0 else (e.ci_low > 0) for e in effects]
 
 
 def one_sample(claim, outcome, arm_a, arm_b, values: pd.DataFrame, group, name) -> list[Effect]:

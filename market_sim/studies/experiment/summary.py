@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from market_sim.labels import label, parts
-from market_sim.studies.experiment.context import Effect, Verdict
+from market_sim.studies.experiment.context import Effect, Verdict, fails_at, holds_at
 
 CELL_LIMIT = 300
 LOOSE = 0.5  # a PRIM box that keeps more than this share of every sampled range is not a compact region
@@ -87,20 +87,12 @@ def label_of(outcome: str) -> str:
     return text.removesuffix(f" ({unit})") if unit else text
 
 
-def holds(v: Verdict) -> list[bool]:
-    return [(e.ci_low > 0) if v.predicted > 0 else (e.ci_high < 0) for e in v.effects]
-
-
-def fails(v: Verdict) -> list[bool]:
-    return [(e.ci_high < 0) if v.predicted > 0 else (e.ci_low > 0) for e in v.effects]
-
-
 def where_line(v: Verdict) -> str:
     """Where a verdict holds, in one line under :data:`CELL_LIMIT` characters."""
     n = len(v.effects)
     if not n:
         return "no data"
-    h, f = holds(v), fails(v)
+    h, f = holds_at(v.effects, v.predicted), fails_at(v.effects, v.predicted)
     against = f"; opposite sign significant at {sum(f)}" if any(f) else ""
     if all(h):
         return "at the one point tested" if n == 1 else f"at all {n} points tested"
@@ -128,7 +120,7 @@ class Region:
     holds_share: float
     coverage: float
     density: float
-    bounds: pd.DataFrame  # parameter, low, high
+    bounds: pd.DataFrame  # parameter, low, high, width (the bound's share of the sampled range)
     importance: list[str]  # parameters by CART importance, most important first
     quick: bool
 
