@@ -154,5 +154,9 @@ def test_findings_open_with_the_answer_and_copy_each_report(tmp_path):
     assert "| meta | always_open | always_closed | -1.0 [-2.0, +0.0] |" in text and "+9.0" not in text
 
     ctx.figures = []  # the figure is gone from the next run: its copy goes, a file we did not write stays
+    (tmp_path / "outside.txt").write_text("keep")
+    with (reports / "FILES.txt").open("a") as listing:  # a listing edited to point outside is not followed
+        listing.write("../../outside.txt\n")
     write_findings([(module, ctx)], docs / "findings.md")
+    assert (tmp_path / "outside.txt").read_text() == "keep"
     assert not (reports / "commoditization" / "fig.png").exists() and (reports / "theirs.txt").read_text() == "not ours"

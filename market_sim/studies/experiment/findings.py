@@ -114,8 +114,11 @@ def copy_reports(contexts: Contexts, folder: Path) -> dict[str, Path]:
     """
     listing = folder / "FILES.txt"
     if listing.is_file():
+        root = folder.resolve()
         for rel in listing.read_text(encoding="utf-8").split():
-            (folder / rel).unlink(missing_ok=True)
+            old = (folder / rel).resolve()
+            if old.is_relative_to(root) and old != listing.resolve() and old.is_file():  # only inside, only files
+                old.unlink()
     written, reports = [], {}
     for module, ctx in contexts:
         target = folder / module.NAME
