@@ -62,6 +62,16 @@ def test_cart_ranks_the_planted_dimensions_first():
     assert "a <=" in rules
 
 
+def test_cart_is_reproducible_when_splits_tie():
+    x, y = planted()
+    x = x.assign(a_copy=x["a"])  # two identical columns: sklearn breaks the tie at random unless seeded
+    first = cart_view(x, y)
+    for _ in range(5):
+        rules, importance = cart_view(x, y)
+        assert rules == first[0]
+        pd.testing.assert_series_equal(importance, first[1])
+
+
 def claim(predicted):
     return DiscoveryClaim("CX", "planted", {}, {}, "m", "final_mean", predicted, {"p": (0, 1), "q": (0, 1)})
 

@@ -93,6 +93,10 @@ def test_regions_are_read_with_each_bound_as_a_share_of_its_sampled_range(tmp_pa
     loose = region.bounds.assign(width=[0.8, 0.95])  # every bound keeps most of its range: no compact region
     region.bounds = loose
     assert "no compact region" in region.sentence() and "at least 80% of every parameter's range" in region.sentence()
+    region.holds_share = 0.9  # holding almost everywhere, the box says where it fails: not "no region"
+    assert "no compact region" not in region.sentence() and "its tightest bounds" in region.sentence()
+    region.bounds = loose.iloc[:0]
+    assert "scattered (no PRIM box reaches density 80%)" in region.sentence()
 
 
 GAME = {

@@ -108,7 +108,7 @@ def prim_box(x: pd.DataFrame, y: np.ndarray, threshold: float = 0.8, peel_alpha:
 
 def cart_view(x: pd.DataFrame, y: np.ndarray, mass_min: float = 0.05) -> tuple[str, pd.Series]:
     """(the tree's rules as text, parameter importances, descending) of a CART fit of holds/fails."""
-    from sklearn.tree import export_text
+    from sklearn.tree import DecisionTreeClassifier, export_text
 
     y = np.asarray(y, bool)
     with warnings.catch_warnings():
@@ -117,7 +117,10 @@ def cart_view(x: pd.DataFrame, y: np.ndarray, mass_min: float = 0.05) -> tuple[s
 
         _quiet()
         tree = cart.CART(x.reset_index(drop=True), y, mass_min=max(mass_min, 2.0 / len(y)))  # >= 2 points a leaf
-        tree.build_tree()
+        # CART.build_tree leaves sklearn's tree unseeded, so tied splits (and the importances) change from
+        # call to call; the same tree, seeded:
+        tree.clf = DecisionTreeClassifier(min_samples_leaf=int(tree.mass_min * tree.x.shape[0]), random_state=0)
+        tree.clf.fit(tree._x, tree.y)
     rules = export_text(tree.clf, feature_names=[str(c) for c in x.columns], decimals=3)
     importance = pd.Series(tree.clf.feature_importances_, index=x.columns).sort_values(ascending=False)
     return rules, importance

@@ -99,7 +99,8 @@ def write_report(regions: list[ClaimRegion], setup: DiscoverySetup, out: Path, s
         f"claim's two arms on {setup.seeds} common seeds ({setup.developers:,} developers"
         + (f", {setup.months} months" if setup.months else ", full horizon")
         + f"); holds = the paired mean's 95% CI on the predicted side. PRIM box (EMA Workbench), CART second "
-        f"view. {seconds / 60:.1f} min.",
+        f"view. This invocation took {seconds / 60:.1f} min (runs already in the output folder are reused, "
+        "not re-run).",
         "",
         "| claim | holds at | where (PRIM box) |",
         "|---|---|---|",

@@ -125,31 +125,28 @@ class Region:
     quick: bool
 
     def sentence(self) -> str:
+        """Where the claim holds across its assumptions, in one sentence: the share of sampled points,
+        then the PRIM box: scattered (no box), no compact region (every bound keeps more than
+        :data:`LOOSE` of its range while the claim holds rarely), or the box's tightest bounds."""
+        head = f"across its assumptions it holds at {self.holds_share:.0%} of {self.points} sampled points"
+        head += " (quick-mode preview)" if self.quick else ""
+        lead = ", ".join(label(p) for p in self.importance[:3]) or "none"
         if self.holds_share == 0:
-            return f"it holds at none of {self.points} sampled points"
+            return f"across its assumptions it holds at none of {self.points} sampled points"
         bounds = self.bounds.set_index("parameter")
+        if bounds.empty:
+            return f"{head}, scattered (no PRIM box reaches density 80%); CART's leading splits: {lead}"
         tight = bounds.sort_values("width").head(3)
-        if len(tight) and tight["width"].min() > LOOSE:
-            box = (
-                f"no compact region: the PRIM box (coverage {self.coverage:.0%}, density {self.density:.0%}) keeps "
-                f"at least {tight['width'].min():.0%} of every parameter's range"
-            )
-            lead = ", ".join(label(p) for p in self.importance[:3])
+        quality = f"coverage {self.coverage:.0%}, density {self.density:.0%}"
+        if tight["width"].min() > LOOSE and self.holds_share < 0.5:
             return (
-                f"across its assumptions it holds at {self.holds_share:.0%} of {self.points} sampled points"
-                f"{' (quick-mode preview)' if self.quick else ''}, with {box}; CART's leading splits: {lead or 'none'}"
+                f"{head}, with no compact region: the PRIM box ({quality}) keeps at least "
+                f"{tight['width'].min():.0%} of every parameter's range; CART's leading splits: {lead}"
             )
         limits = "; ".join(
             f"{label(p)} in [{r.low:.3g}, {r.high:.3g}] ({r.width:.0%} of its range)" for p, r in tight.iterrows()
         )
-        box = f"PRIM box over {len(bounds)} parameters, coverage {self.coverage:.0%}, density {self.density:.0%}"
-        box += f"; its tightest bounds: {limits}" if limits else ""
-        lead = ", ".join(label(p) for p in self.importance[:3])
-        preview = " (quick-mode preview)" if self.quick else ""
-        return (
-            f"across its assumptions it holds at {self.holds_share:.0%} of {self.points} sampled points{preview} "
-            f"({box}; CART's leading splits: {lead or 'none'})"
-        )
+        return f"{head}; PRIM box ({quality}), its tightest bounds: {limits}; CART's leading splits: {lead}"
 
 
 def read_regions(folder: Path | None) -> dict[str, Region]:
