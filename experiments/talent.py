@@ -59,7 +59,7 @@ def _hiring_rule(hiring: dict) -> str:
     """The headcount rule of Meta's hiring strategy in words (strategies/hiring.py)."""
     if hiring["strategy"] == "planned":
         return (
-            f"headcount grows {hiring.get('growth_per_year', 0.2):.0%} a year while its compute plan is affordable, "
+            f"headcount grows {hiring['growth_per_year']:.0%} a year while its compute plan is affordable, "
             "else holds, whatever its cash"
         )
     if hiring["strategy"] == "fill_rate":

@@ -38,8 +38,9 @@ QUESTION = (
     "revenue comes from a complement (Meta's advertising) or one whose revenue is the model? And does owning a "
     "model free a complement business from depending on closed vendors?"
 )
-HIGH = 4.0e7  # "revenue is a complement": its products run at least the default AI workload (USD 40 M/month)
 DEFAULT = Scenario.default()
+X = "vendors.meta.own_inference_usd_per_month"
+HIGH = DEFAULT.get(X)  # "revenue is a complement": its products run at least the default AI workload
 CLAIMS = {
     "C24": (
         "opening pays off for a vendor whose revenue is a complement: Meta's payoff (discounted profit incl. "
@@ -57,7 +58,6 @@ CLAIMS = {
 }
 SPEC = Path(__file__).parent / "specs" / "who_should_open.toml"
 R0 = "vendors.meta.complement_usd_per_month"
-X = "vendors.meta.own_inference_usd_per_month"
 W = "vendors.meta.complement_ecosystem_weight"
 D = "market.complement_dependency_penalty"
 ARMS = {
@@ -213,24 +213,24 @@ def analyze(ctx) -> None:
     ]
 
 
-def _nearest(points: pd.DataFrame, r0: float, w: float) -> int:
-    dist = (np.log1p(points[X] / 1e7) - np.log1p(r0 / 1e7)).abs() + (points[W] - w).abs()
+def _nearest(points: pd.DataFrame, x0: float, w: float) -> int:
+    dist = (np.log1p(points[X] / 1e7) - np.log1p(x0 / 1e7)).abs() + (points[W] - w).abs()
     return int(dist.idxmin())
 
 
 def _heatmaps(effects: dict, points: pd.DataFrame):
     from matplotlib.figure import Figure
 
-    r0s = sorted(points[X].unique())
+    x0s = sorted(points[X].unique())
     ws = sorted(points[W].unique())
     fig = Figure(figsize=(4.6 * len(effects) + 1, 4.2), layout="constrained")
     axes = fig.subplots(1, len(effects), squeeze=False)[0]
     grids = {}
     for arm, effs in effects.items():
-        grid = np.full((len(ws), len(r0s)), np.nan)
+        grid = np.full((len(ws), len(x0s)), np.nan)
         sig = np.zeros_like(grid, dtype=bool)
         for p, e in zip(points.index, effs, strict=True):
-            j, k = r0s.index(points.loc[p, X]), ws.index(points.loc[p, W])
+            j, k = x0s.index(points.loc[p, X]), ws.index(points.loc[p, W])
             grid[k, j] = e.mean / 1e9
             sig[k, j] = e.ci_low > 0 or e.ci_high < 0
         grids[arm] = (grid, sig)
@@ -241,7 +241,7 @@ def _heatmaps(effects: dict, points: pd.DataFrame):
         for (k, j), value in np.ndenumerate(grid):
             if np.isfinite(value):
                 ax.text(j, k, f"{value:.2g}{'*' if sig[k, j] else ''}", ha="center", va="center", fontsize=8)
-        ax.set_xticks(range(len(r0s)), labels=[f"{r / 1e6:g}" for r in r0s])
+        ax.set_xticks(range(len(x0s)), labels=[f"{r / 1e6:g}" for r in x0s])
         ax.set_yticks(range(len(ws)), labels=[f"{w:g}" for w in ws])
         ax.set_xlabel("AI workload of Meta's products X0 at 2023-01 (USD M/month)")
         if ax is axes[0]:

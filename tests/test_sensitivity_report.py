@@ -37,8 +37,7 @@ def test_out_of_range_estimates_are_each_explained():
     lines = out_of_range(frame, heavy)
     assert len(lines) == 3
     assert "sampling error" in lines[0] and "heavy-tailed" in lines[1] and "`c`" in lines[2] and "below 0" in lines[2]
-    frame.attrs["N"] = 64
-    light = out_of_range(frame, {"m": rng.uniform(size=2000)})  # not heavy-tailed: a one-parameter output
+    light = out_of_range(frame, {"m": rng.uniform(size=64 * 6)})  # not heavy-tailed; N = 64 x (4 parameters + 2)
     assert "not heavy-tailed" in light[1] and "about 13%" in light[1] and "ST ≈ 1" in light[1]
     ok = frame.assign(S1=0.1, ST=0.5)
     assert out_of_range(ok)[0].startswith("- none")

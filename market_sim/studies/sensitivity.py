@@ -80,9 +80,7 @@ def compute_indices(result, ys: dict[str, np.ndarray] | None = None) -> pd.DataF
     """Sobol indices of each output (Meta-open arm) and of Meta's paired payoff from opening."""
     problem = result.design["problem"]
     ys = outputs(result) if ys is None else ys
-    out = pd.concat([sobol_indices(problem, y).assign(metric=m) for m, y in ys.items()], ignore_index=True)
-    out.attrs["N"] = len(result.design["points"]) // (problem["num_vars"] + 2)
-    return out
+    return pd.concat([sobol_indices(problem, y).assign(metric=m) for m, y in ys.items()], ignore_index=True)
 
 
 def compute_convergence(result, ys: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
@@ -146,7 +144,11 @@ def out_of_range(indices: pd.DataFrame, ys: dict[str, np.ndarray] | None = None)
                     "read its rank, not its value."
                 )
             else:
-                n = int(indices.attrs.get("N", 0)) or None
+                n = (
+                    len(y) // (indices.loc[indices["metric"] == r.metric, "parameter"].nunique() + 2)
+                    if y is not None
+                    else 0
+                )
                 err = f" (at N = {n}, V's own relative error is about {np.sqrt(2 / (2 * n - 1)):.0%})" if n else ""
                 why = (
                     f"Its interval lies above 1 although the output is not heavy-tailed (excess kurtosis {k:.1f}): "

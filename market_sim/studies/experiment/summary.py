@@ -17,6 +17,8 @@ import pandas as pd
 
 from market_sim.labels import label, parts
 from market_sim.studies.experiment.context import Effect, Verdict, fails_at, holds_at
+from market_sim.studies.game_runs import profile_label
+from market_sim.studies.report_helpers import table_lines
 
 CELL_LIMIT = 300
 LOOSE = 0.5  # a PRIM box that keeps more than this share of every sampled range is not a compact region
@@ -128,11 +130,11 @@ class Region:
         """Where the claim holds across its assumptions, in one sentence: the share of sampled points,
         then the PRIM box: scattered (no box), no compact region (every bound keeps more than
         :data:`LOOSE` of its range while the claim holds rarely), or the box's tightest bounds."""
+        if self.holds_share == 0:
+            return f"across its assumptions it holds at none of {self.points} sampled points"
         head = f"across its assumptions it holds at {self.holds_share:.0%} of {self.points} sampled points"
         head += " (quick-mode preview)" if self.quick else ""
         lead = ", ".join(label(p) for p in self.importance[:3]) or "none"
-        if self.holds_share == 0:
-            return f"across its assumptions it holds at none of {self.points} sampled points"
         bounds = self.bounds.set_index("parameter")
         if bounds.empty:
             return f"{head}, scattered (no PRIM box reaches density 80%); CART's leading splits: {lead}"
@@ -185,8 +187,6 @@ def _widths(box: pd.DataFrame, points_file: Path) -> list[float]:
 def read_game(folder: Path | None) -> dict | None:
     """The game's ``answer.json`` from ``folder``, if there, with each vendor's best deviation from the
     observed pattern (from ``deviations.csv``) under ``best_deviations``."""
-    from market_sim.studies.game_runs import profile_label
-
     path = Path(folder) / "answer.json" if folder is not None else None
     if path is None or not path.is_file():
         return None
@@ -210,8 +210,6 @@ def game_table(game: dict | None) -> list[str]:
     ]  # fmt: skip
     if not rows:
         return []
-    from market_sim.studies.report_helpers import table_lines
-
     head = ["vendor", "plays (2024-2025)", "best deviation", "gain, USD bn (95% CI; * significant)"]
     return ["", *table_lines(head, rows)]
 
@@ -259,8 +257,7 @@ def answer_paragraph(verdicts: dict[str, list[tuple[str, Verdict]]], regions: di
         if not entries:
             sentences.append(f"{part} ({claim}): not tested in this run.")
             continue
-        primary = [v for e, v in entries if e == experiment and v.claim == claim] or [entries[0][1]]
-        v = primary[0]
+        v = next((v for e, v in entries if e == experiment and v.claim == claim), entries[0][1])
         e = headline_effect(v)
         size = f", {effect_text(e)}" if e is not None else ""
         others = [f"{name}: {w.claim} {w.verdict}" for name, w in entries if w is not v]
