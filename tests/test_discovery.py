@@ -139,6 +139,23 @@ def test_bad_claims_file_entries_are_refused(tmp_path):
                     'predicted = 1\n[claims.X.parameters]\na = [0, 1]\nb = [0, 1]\n')  # fmt: skip
     with pytest.raises(UserError, match="reduce = 'median' is not allowed"):
         load_claims(path)
+    text = path.read_text().replace('"median"', '"final_mean"')
+    path.write_text(text.replace("predicted = 1\n", "predicted = 1\npoints = 4\n"))
+    with pytest.raises(UserError, match="claims.X.points = 4 is not allowed: expected an integer >= 8"):
+        load_claims(path)
+
+
+def test_a_claim_keeps_its_own_budget_unless_the_command_line_sets_one():
+    from market_sim.studies.discovery import POINTS, SEEDS
+
+    claims = load_claims()
+    c24, c19 = claims["C24"], claims["C19"]
+    assert (c24.points, c24.seeds) == (128, 10) and (c19.points, c19.seeds) == (None, None)
+    default = DiscoverySetup(["C24", "C19"])
+    assert default.budget(c24) == (128, 10) and default.budget(c19) == (POINTS, SEEDS)
+    spec = default.spec(c24)["sweep"]
+    assert (spec["samples"], spec["replicates"]) == (128, 10)
+    assert DiscoverySetup(["C24"], points=24, seeds=2).budget(c24) == (24, 2)  # --points/--seeds win (--quick)
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,7 @@ def test_answer_follows_the_verdicts(verdicts, answer):
     text = answer_paragraph(by_claim, {}, None)
     assert text.startswith(f"**Does the commoditization argument hold? In this model it {answer}**")
     if answer == "holds only in part":
-        assert "part (2) holds" in text and "part (1) is mixed" in text and "part (3a) fails" in text
+        assert "part (2) holds" in text and "part (1a) is mixed" in text and "part (3a) fails" in text
 
 
 def test_effect_text_scales_money_and_keeps_units():
@@ -88,13 +88,18 @@ def test_regions_are_read_with_each_bound_as_a_share_of_its_sampled_range(tmp_pa
     sentence = region.sentence()
     assert "holds at 25% of 8 sampled points" in sentence and "coverage 90%, density 80%" in sentence
     assert sentence.index("nest correlation") < sentence.index("community strength")  # tightest bound first
-    assert "(40% of its range)" in sentence
+    # each bound one-sided where it reaches the end of the sampled range
+    nest, strength = "nest correlation (same weights as substitutes)", "community strength (x default)"
+    assert f"it holds where {nest} in [0.5, 0.9] and {strength} <= 1.9" in sentence
     assert read_regions(tmp_path / "missing") == {}
     loose = region.bounds.assign(width=[0.8, 0.95])  # every bound keeps most of its range: no compact region
     region.bounds = loose
     assert "no compact region" in region.sentence() and "at least 80% of every parameter's range" in region.sentence()
     region.holds_share = 0.9  # holding almost everywhere, the box says where it fails: not "no region"
-    assert "no compact region" not in region.sentence() and "its tightest bounds" in region.sentence()
+    assert "no compact region" not in region.sentence() and "it holds where" in region.sentence()
+    four = pd.concat([region.bounds.assign(width=[0.4, 0.5])] * 2, ignore_index=True)
+    region.bounds = four.assign(parameter=["a", "b", "c", "d"])
+    assert "(PRIM box: coverage 90%, density 80%; its 3 tightest of 4 bounds)" in region.sentence()
     region.bounds = loose.iloc[:0]
     assert "scattered (no PRIM box reaches density 80%)" in region.sentence()
 
@@ -105,6 +110,12 @@ GAME = {
     "regret": {"mean": 2.5e9, "ci_low": 1e9, "ci_high": 4e9, "vendor": "openai", "deviation": "always_open",
                "significant": True},
     "equilibria": [{"meta": "always_open", "openai": "always_open"}],
+    "best_deviations": [
+        {"player": "meta", "from": "always_open", "to": "always_closed", "gain_bn_usd": -1.0, "ci_low": -2.0,
+         "ci_high": 0.0, "significant": False},
+        {"player": "openai", "from": "always_closed", "to": "always_open", "gain_bn_usd": 2.5, "ci_low": 1.0,
+         "ci_high": 4.0, "significant": True},
+    ],
 }  # fmt: skip
 
 
@@ -131,13 +142,6 @@ def test_findings_open_with_the_answer_and_copy_each_report(tmp_path):
     _discovery(docs / "discovery_run")
     (docs / "game_run").mkdir()
     (docs / "game_run" / "answer.json").write_text(json.dumps(GAME))
-    pd.DataFrame(
-        [("meta:O openai:C", "meta", "always_open", "always_closed", -1.0, -2.0, 0.0, False),
-         ("meta:O openai:C", "openai", "always_closed", "always_open", 2.5, 1.0, 4.0, True),
-         ("meta:O openai:C", "openai", "always_closed", "open_small_only", 0.5, 0.1, 0.9, True),
-         ("meta:C openai:C", "meta", "always_closed", "always_open", 9.0, 8.0, 10.0, True)],
-        columns=["profile", "player", "from", "to", "gain_bn_usd", "ci_low", "ci_high", "significant"],
-    ).to_csv(docs / "game_run" / "deviations.csv", index=False)  # fmt: skip
     reports = docs / "findings_reports"
     reports.mkdir()
     (reports / "theirs.txt").write_text("not ours")
@@ -153,9 +157,9 @@ def test_findings_open_with_the_answer_and_copy_each_report(tmp_path):
     assert "[findings_reports/commoditization/report.md](findings_reports/commoditization/report.md)" in text
     assert (reports / "commoditization" / "report.md").is_file() and (reports / "commoditization" / "fig.png").is_file()
     assert "## Appendix: where each claim holds" in text
-    # each vendor's best deviation from the observed profile only (not from other profiles)
+    # each vendor's best deviation from the observed profile, as answer.json lists them
     assert "| openai | always_closed | always_open | +2.5 [+1.0, +4.0] * |" in text
-    assert "| meta | always_open | always_closed | -1.0 [-2.0, +0.0] |" in text and "+9.0" not in text
+    assert "| meta | always_open | always_closed | -1.0 [-2.0, +0.0] |" in text
 
     ctx.figures = []  # the figure is gone from the next run: its copy goes, a file we did not write stays
     (tmp_path / "outside.txt").write_text("keep")

@@ -8,6 +8,7 @@ common noise.
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from market_sim.cli import main
@@ -20,7 +21,7 @@ from market_sim.studies.game import (
     payoff_tensor,
     pure_equilibria,
 )
-from market_sim.studies.game_runs import GameSetup, play, profile_payoffs
+from market_sim.studies.game_runs import GameSetup, play, profile_label, profile_payoffs
 
 # row player's and column player's payoffs, strategies (0, 1)
 PRISONERS = {(0, 0): (3, 3), (0, 1): (0, 5), (1, 0): (5, 0), (1, 1): (1, 1)}  # 0 = cooperate, 1 = defect
@@ -180,3 +181,11 @@ def test_game_cli_writes_its_files(tmp_path, small):
     r = answer["regret"]  # the search starts at the observed pattern and simulates all its deviations
     assert r["ci_low"] <= r["mean"] <= r["ci_high"] and r["vendor"] in observed
     assert answer["observed_is_equilibrium"] == (observed in answer["equilibria"])
+    best = answer["best_deviations"]  # one per vendor, from the observed pattern; the regret is the largest
+    assert [d["player"] for d in best] == ["meta", "openai"]
+    assert all(d["from"] == observed[d["player"]] != d["to"] for d in best)
+    assert max(d["gain_bn_usd"] for d in best) == pytest.approx(r["mean"] / 1e9)
+    devs = pd.read_csv(out / "deviations.csv")
+    for d in best:  # the best of that vendor's deviations from the observed profile in deviations.csv
+        mine = devs[(devs["profile"] == profile_label(observed)) & (devs["player"] == d["player"])]
+        assert d["gain_bn_usd"] == pytest.approx(mine["gain_bn_usd"].max())

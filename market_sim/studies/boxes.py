@@ -47,16 +47,22 @@ class BoxResult:
             return f"no box reaches density {self.threshold:.0%} (holds at scattered points: {self.base_density:.0%})"
         if self.bounds.empty:
             return f"everywhere sampled (density {self.density:.0%}, n = {self.n})"
-        parts = []
-        for key, row in self.bounds.iterrows():
-            name, lo, hi = labels.get(key, key), f"{row['low']:.{digits}g}", f"{row['high']:.{digits}g}"
-            if np.isclose(row["low"], self.space.loc[key, "low"]):
-                parts.append(f"{name} <= {hi}")
-            elif np.isclose(row["high"], self.space.loc[key, "high"]):
-                parts.append(f"{name} >= {lo}")
-            else:
-                parts.append(f"{name} in [{lo}, {hi}]")
+        parts = [
+            bound_text(labels.get(key, key), row["low"], row["high"], *self.space.loc[key, ["low", "high"]], digits)
+            for key, row in self.bounds.iterrows()
+        ]
         return f"{', '.join(parts)} (coverage {self.coverage:.0%}, density {self.density:.0%}, n = {self.n})"
+
+
+def bound_text(name: str, low: float, high: float, space_low: float, space_high: float, digits: int = 3) -> str:
+    """A box's bound on one parameter in words: 'a <= hi' when its low end is the sampled minimum,
+    'a >= lo' when its high end is the sampled maximum, else 'a in [lo, hi]'."""
+    lo, hi = f"{low:.{digits}g}", f"{high:.{digits}g}"
+    if np.isclose(low, space_low):
+        return f"{name} <= {hi}"
+    if np.isclose(high, space_high):
+        return f"{name} >= {lo}"
+    return f"{name} in [{lo}, {hi}]"
 
 
 def _quiet():

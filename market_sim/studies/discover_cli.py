@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 QUICK = {"points": 24, "seeds": 2, "months": 36, "developers": 2000}
-FULL = {"points": 64, "seeds": 6, "months": None, "developers": 5000}
+FULL = {"months": None, "developers": 5000}  # points and seeds: each claim's own (discovery_claims.toml) or 64 x 6
 MARKER = "discovery_manifest.json"
 
 
@@ -25,8 +25,16 @@ def add_parser(sub) -> None:
         "figures.",
     )
     p.add_argument("--claims", help="comma-separated claim ids (default: C18,C19,C20,C22,C24)")
-    p.add_argument("--points", type=int, help=f"LHS points per claim, >= 8 (default: {FULL['points']})")
-    p.add_argument("--seeds", type=int, help=f"seeds per point and arm, >= 2 (default: {FULL['seeds']})")
+    p.add_argument(
+        "--points",
+        type=int,
+        help="LHS points for every claim, >= 8 (default: the claim's own in discovery_claims.toml, else 64; C24: 128)",
+    )
+    p.add_argument(
+        "--seeds",
+        type=int,
+        help="seeds per point and arm for every claim, >= 2 (default: the claim's own, else 6; C24: 10)",
+    )
     p.add_argument("--months", type=int, help="months per run (default: the scenario's horizon)")
     p.add_argument("--developers", type=int, help=f"developers per run (default: {FULL['developers']})")
     p.add_argument(
@@ -41,7 +49,7 @@ def add_parser(sub) -> None:
 
 def cmd_discover(args) -> int:
     from market_sim.provenance import manifest
-    from market_sim.studies.discovery import DiscoverySetup, discover
+    from market_sim.studies.discovery import DiscoverySetup, discover, load_claims
     from market_sim.studies.discovery_report import write_report
     from market_sim.studies.game_runs import check_out
 
@@ -56,8 +64,7 @@ def cmd_discover(args) -> int:
     info = manifest(
         study="discover",
         claims=claims,
-        points=setup.points,
-        seeds=setup.seeds,
+        budgets={c.id: list(setup.budget(c)) for c in (load_claims()[cid] for cid in claims)},
         months=setup.months,
         developers=setup.developers,
         quick=setup.quick,

@@ -24,6 +24,7 @@ from market_sim.studies.boxes import BoxResult, cart_view, prim_box
 CLAIMS_FILE = Path(__file__).with_name("discovery_claims.toml")
 REDUCERS = ("final_mean", "discounted_sum")
 SEED = 2025
+POINTS, SEEDS = 64, 6  # the default budget per claim (a claim of the file may set its own)
 
 
 @dataclass
@@ -38,6 +39,8 @@ class DiscoveryClaim:
     reduce: str
     predicted: int
     parameters: dict[str, tuple[float, float]]
+    points: int | None = None  # its own budget (the file's ``points``, ``seeds``), else the default
+    seeds: int | None = None
 
     def value(self, ts: pd.DataFrame) -> float:
         """The run's outcome: mean of the last 12 months, or the sum discounted at 8%/yr."""
@@ -66,19 +69,24 @@ def load_claims(path: Path = CLAIMS_FILE) -> dict[str, DiscoveryClaim]:
             params[key] = (float(bounds[0]), float(bounds[1]))
         if len(params) < 2:
             raise UserError(f"{where}.parameters is not allowed: expected at least two parameters")
+        for key, least in (("points", 8), ("seeds", 2)):
+            if key in c and not (isinstance(c[key], int) and c[key] >= least):
+                raise UserError(f"{where}.{key} = {c[key]!r} is not allowed: expected an integer >= {least}")
         out[cid] = DiscoveryClaim(
-            cid, c["statement"], c["arm_a"], c["arm_b"], c["outcome"], c["reduce"], int(c["predicted"]), params
-        )
+            cid, c["statement"], c["arm_a"], c["arm_b"], c["outcome"], c["reduce"], int(c["predicted"]), params,
+            c.get("points"), c.get("seeds"),
+        )  # fmt: skip
     return out
 
 
 @dataclass
 class DiscoverySetup:
-    """Budget: LHS points, seeds per point and arm, months, developers per run."""
+    """Budget: LHS points and seeds per point and arm (None: each claim's own, else :data:`POINTS`,
+    :data:`SEEDS`), months, developers per run."""
 
     claims: list[str] = field(default_factory=lambda: ["C18", "C19", "C20", "C22", "C24"])
-    points: int = 64
-    seeds: int = 6
+    points: int | None = None
+    seeds: int | None = None
     months: int | None = None
     developers: int = 5000
     quick: bool = False
@@ -88,20 +96,27 @@ class DiscoverySetup:
         for c in self.claims:
             if c not in known:
                 raise UserError(f"--claims {c!r} is not allowed: expected some of {', '.join(known)}")
-        if self.points < 8:
+        if self.points is not None and self.points < 8:
             raise UserError(f"--points {self.points} is not allowed: expected an integer >= 8")
-        if self.seeds < 2:
+        if self.seeds is not None and self.seeds < 2:
             raise UserError(f"--seeds {self.seeds} is not allowed: expected an integer >= 2 (paired CIs)")
+
+    def budget(self, claim: DiscoveryClaim) -> tuple[int, int]:
+        """(LHS points, seeds) for ``claim``: the setup's if given, else the claim's own, else the default."""
+        points = self.points if self.points is not None else claim.points or POINTS
+        seeds = self.seeds if self.seeds is not None else claim.seeds or SEEDS
+        return points, seeds
 
     def spec(self, claim: DiscoveryClaim) -> dict:
         """The claim's sweep spec (as the TOML tables of docs/experiments.md)."""
+        points, seeds = self.budget(claim)
         sweep = {
             "name": f"discover-{claim.id}",
             "scenario": "default",
-            "replicates": self.seeds,
+            "replicates": seeds,
             "seed": SEED,
             "design": "lhs",
-            "samples": self.points,
+            "samples": points,
             "metrics": [claim.outcome],
         }
         if self.months is not None:
@@ -199,6 +214,7 @@ def holds_summary(regions: list[ClaimRegion]) -> pd.DataFrame:
             {
                 "claim": r.claim.id,
                 "points": len(r.points),
+                "seeds": int(r.points["n"].max()) if len(r.points) else 0,
                 "holds_share": float(r.points["holds"].mean()),
                 "box": r.box.describe(),
                 "coverage": r.box.coverage,

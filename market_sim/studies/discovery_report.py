@@ -92,21 +92,26 @@ def write_report(regions: list[ClaimRegion], setup: DiscoverySetup, out: Path, s
     lines = []
     if setup.quick:
         lines += [f"**Preview (quick mode, {setup.points} points x {setup.seeds} seeds): regions may change.**", ""]
+    budgets = {r.claim.id: setup.budget(r.claim) for r in regions}
     lines += [
         "# Scenario discovery: where each claim holds",
         "",
-        f"Latin hypercube of {setup.points} points per claim over its `assumption` parameters; at each point the "
-        f"claim's two arms on {setup.seeds} common seeds ({setup.developers:,} developers"
+        "A Latin hypercube per claim over its `assumption` parameters; at each point the claim's two arms on "
+        f"common seeds (points x seeds per claim in the table; {setup.developers:,} developers"
         + (f", {setup.months} months" if setup.months else ", full horizon")
         + f"); holds = the paired mean's 95% CI on the predicted side. PRIM box (EMA Workbench), CART second "
         f"view. This invocation took {seconds / 60:.1f} min (runs already in the output folder are reused, "
         "not re-run).",
         "",
-        "| claim | holds at | where (PRIM box) |",
-        "|---|---|---|",
+        "| claim | points x seeds | holds at | where (PRIM box) |",
+        "|---|---|---|---|",
     ]
     for r in regions:
-        lines.append(f"| {r.claim.id} | {r.points['holds'].mean():.0%} of {len(r.points)} | {r.box.describe()} |")
+        points, seeds = budgets[r.claim.id]
+        lines.append(
+            f"| {r.claim.id} | {points} x {seeds} | {r.points['holds'].mean():.0%} of {len(r.points)} | "
+            f"{r.box.describe()} |"
+        )
     for r in regions:
         cid = r.claim.id
         r.points.to_csv(out / f"{cid}_points.csv")

@@ -110,10 +110,18 @@ class EmpiricalGame:
         """All unilateral deviations evaluated and none significantly profitable."""
         return self.fully_probed(profile) and not any(g.significant for g in self.gains(profile))
 
+    def best_deviations(self, profile: Profile) -> dict[int, Gain]:
+        """Each player's evaluated unilateral deviation with the largest mean gain (player -> gain)."""
+        best: dict[int, Gain] = {}
+        for g in self.gains(profile):
+            if g.player not in best or g.mean > best[g.player].mean:
+                best[g.player] = g
+        return dict(sorted(best.items()))
+
     def regret(self, profile: Profile) -> Gain | None:
         """The largest mean gain of any evaluated unilateral deviation (None if none evaluated)."""
-        gains = self.gains(profile)
-        return max(gains, key=lambda g: g.mean) if gains else None
+        best = self.best_deviations(profile).values()
+        return max(best, key=lambda g: g.mean) if best else None
 
     def name(self, profile: Profile) -> dict[str, str]:
         return {p: self.strategies[i][s] for i, (p, s) in enumerate(zip(self.players, profile, strict=True))}

@@ -211,11 +211,8 @@ def regret_figure(game: EmpiricalGame, prof: Profile, path: Path):
 
     from market_sim.plots import save_figure
 
-    best = {}
-    for g in game.gains(prof):
-        if g.player not in best or g.mean > best[g.player].mean:
-            best[g.player] = g
-    players = sorted(best)
+    best = game.best_deviations(prof)
+    players = list(best)
     fig, ax = plt.subplots(figsize=(7, 3.6))
     means = np.array([best[i].mean for i in players]) / 1e9
     err = np.array([[best[i].mean - best[i].ci_low, best[i].ci_high - best[i].mean] for i in players]).T / 1e9
@@ -273,7 +270,8 @@ def write(game: EmpiricalGame, setup: GameSetup, out: Path, seconds: float) -> s
 
 def answer(game: EmpiricalGame, setup: GameSetup) -> dict:
     """The game's answer as data (``answer.json``, read by docs/findings.md): is the observed pattern an
-    equilibrium, its regret (USD, with the 95% CI and the deviation behind it), the pure equilibria found."""
+    equilibrium, its regret (USD, with the 95% CI and the deviation behind it), each vendor's best deviation
+    from it (USD bn, as in deviations.csv), the pure equilibria found."""
     obs = observed_profile(game)
     out: dict = {
         "quick": bool(setup.quick),
@@ -284,6 +282,7 @@ def answer(game: EmpiricalGame, setup: GameSetup) -> dict:
         "observed_is_equilibrium": None,
         "regret": None,
         "equilibria": [game.name(p) for p in pure_equilibria(game)],
+        "best_deviations": [],
     }
     if obs is not None and game.fully_probed(obs):
         r = game.regret(obs)
@@ -296,6 +295,18 @@ def answer(game: EmpiricalGame, setup: GameSetup) -> dict:
             "deviation": game.strategies[r.player][r.strategy],
             "significant": bool(r.significant),
         }
+        out["best_deviations"] = [
+            {
+                "player": game.players[i],
+                "from": game.strategies[i][obs[i]],
+                "to": game.strategies[i][g.strategy],
+                "gain_bn_usd": g.mean / 1e9,
+                "ci_low": g.ci_low / 1e9,
+                "ci_high": g.ci_high / 1e9,
+                "significant": bool(g.significant),
+            }
+            for i, g in game.best_deviations(obs).items()
+        ]
     return out
 
 
@@ -330,8 +341,8 @@ def summary(game: EmpiricalGame, setup: GameSetup, seconds: float) -> list[str]:
     focus = obs if obs is not None and game.fully_probed(obs) else None
     if focus is not None:
         lines += ["", "| vendor | plays | best deviation | gain, USD bn (95% CI) |", "|---|---|---|---|"]
-        for i, p in enumerate(game.players):
-            g = max((g for g in game.gains(focus) if g.player == i), key=lambda g: g.mean)
+        for i, g in game.best_deviations(focus).items():
+            p = game.players[i]
             star = " *" if g.significant else ""
             lines.append(
                 f"| {p} | {game.strategies[i][focus[i]]} | {game.strategies[i][g.strategy]} | "

@@ -16,8 +16,8 @@ from pathlib import Path
 import pandas as pd
 
 from market_sim.labels import label, parts
+from market_sim.studies.boxes import bound_text
 from market_sim.studies.experiment.context import Effect, Verdict, fails_at, holds_at
-from market_sim.studies.game_runs import profile_label
 from market_sim.studies.report_helpers import table_lines
 
 CELL_LIMIT = 300
@@ -26,7 +26,8 @@ MONEY = {1e9: "bn", 1e6: "M"}
 
 # the parts of the argument: claim -> (what it says, the experiment whose verdict answers it)
 HEADLINE_PARTS = {
-    "C20": ("(1) closed vendors' margins compress when strong open models are present", "commoditization"),
+    "C20": ("(1a) closed vendors' margins compress when strong open models are present", "commoditization"),
+    "C22": ("(1b) what is left of closed prices is a premium for superior capability", "capability_gap"),
     "C19": ("(2) value shifts from the model layer to applications", "commoditization"),
     "C24": ("(3a) opening pays off for a vendor whose revenue is a complement", "who_should_open"),
     "C18": ("(3b) opening does not pay off for a vendor whose revenue is the model", "who_should_open"),
@@ -122,7 +123,7 @@ class Region:
     holds_share: float
     coverage: float
     density: float
-    bounds: pd.DataFrame  # parameter, low, high, width (the bound's share of the sampled range)
+    bounds: pd.DataFrame  # parameter, low, high, sampled_low, sampled_high, width (share of the sampled range)
     importance: list[str]  # parameters by CART importance, most important first
     quick: bool
 
@@ -145,10 +146,10 @@ class Region:
                 f"{head}, with no compact region: the PRIM box ({quality}) keeps at least "
                 f"{tight['width'].min():.0%} of every parameter's range; CART's leading splits: {lead}"
             )
-        limits = "; ".join(
-            f"{label(p)} in [{r.low:.3g}, {r.high:.3g}] ({r.width:.0%} of its range)" for p, r in tight.iterrows()
-        )
-        return f"{head}; PRIM box ({quality}), its tightest bounds: {limits}; CART's leading splits: {lead}"
+        limits = [bound_text(label(p), r.low, r.high, r.sampled_low, r.sampled_high) for p, r in tight.iterrows()]
+        where = ", ".join(limits[:-1]) + " and " + limits[-1] if len(limits) > 1 else limits[0]
+        shown = f"; its {len(tight)} tightest of {len(bounds)} bounds" if len(bounds) > len(tight) else ""
+        return f"{head}; it holds where {where} (PRIM box: {quality}{shown}); CART's leading splits: {lead}"
 
 
 def read_regions(folder: Path | None) -> dict[str, Region]:
@@ -164,7 +165,8 @@ def read_regions(folder: Path | None) -> dict[str, Region]:
     for row in summary.itertuples(index=False):
         importance = [part.rsplit(" ", 1)[0] for part in str(row.cart_importance).split(", ") if " " in part]
         mine = boxes[boxes["claim"] == row.claim] if len(boxes) else pd.DataFrame(columns=["parameter", "low", "high"])
-        mine = mine[["parameter", "low", "high"]].assign(width=_widths(mine, folder / f"{row.claim}_points.csv"))
+        mine = mine[["parameter", "low", "high"]]
+        mine = pd.concat([mine, _sampled(mine, folder / f"{row.claim}_points.csv")], axis=1)
         out[row.claim] = Region(
             row.claim, int(row.points), float(row.holds_share), float(row.coverage), float(row.density),
             mine, importance, quick,
@@ -172,32 +174,26 @@ def read_regions(folder: Path | None) -> dict[str, Region]:
     return out
 
 
-def _widths(box: pd.DataFrame, points_file: Path) -> list[float]:
-    """Each bound's width as a share of the range its parameter was sampled over (from the points)."""
-    if box.empty or not points_file.is_file():
-        return [1.0] * len(box)
-    sampled = pd.read_csv(points_file)
-    out = []
+def _sampled(box: pd.DataFrame, points_file: Path) -> pd.DataFrame:
+    """Each bound's parameter's sampled range (from the points; the bound itself if they are missing)
+    and the bound's width as a share of that range."""
+    sampled = pd.read_csv(points_file) if points_file.is_file() else pd.DataFrame()
+    rows = []
     for p, low, high in box[["parameter", "low", "high"]].itertuples(index=False):
         lo, hi = (sampled[p].min(), sampled[p].max()) if p in sampled else (low, high)
-        out.append(float((min(high, hi) - max(low, lo)) / (hi - lo)) if hi > lo else 1.0)
-    return out
+        width = float((min(high, hi) - max(low, lo)) / (hi - lo)) if hi > lo else 1.0
+        rows.append({"sampled_low": lo, "sampled_high": hi, "width": width})
+    return pd.DataFrame(rows, columns=["sampled_low", "sampled_high", "width"], index=box.index)
 
 
 def read_game(folder: Path | None) -> dict | None:
-    """The game's ``answer.json`` from ``folder``, if there, with each vendor's best deviation from the
-    observed pattern (from ``deviations.csv``) under ``best_deviations``."""
+    """The game's ``answer.json`` from ``folder``, if there (``best_deviations``: each vendor's best
+    deviation from the observed pattern)."""
     path = Path(folder) / "answer.json" if folder is not None else None
     if path is None or not path.is_file():
         return None
     answer = json.loads(path.read_text())
-    deviations = path.parent / "deviations.csv"
-    answer["best_deviations"] = []
-    if answer.get("observed") and deviations.is_file():
-        d = pd.read_csv(deviations)
-        d = d[d["profile"] == profile_label(answer["observed"])]
-        best = d.loc[d.groupby("player", sort=False)["gain_bn_usd"].idxmax()]
-        answer["best_deviations"] = best.to_dict("records")
+    answer.setdefault("best_deviations", [])
     return answer
 
 
