@@ -130,26 +130,30 @@ class Region:
     def sentence(self) -> str:
         """Where the claim holds across its assumptions, in one sentence: the share of sampled points,
         then the PRIM box: scattered (no box), no compact region (every bound keeps more than
-        :data:`LOOSE` of its range while the claim holds rarely), or the box's tightest bounds."""
+        :data:`LOOSE` of its range while the claim holds rarely), or the box's tightest bounds.
+        Where PRIM draws no region, CART's two leading splits say what matters most."""
         if self.holds_share == 0:
             return f"across its assumptions it holds at none of {self.points} sampled points"
         head = f"across its assumptions it holds at {self.holds_share:.0%} of {self.points} sampled points"
         head += " (quick-mode preview)" if self.quick else ""
-        lead = ", ".join(label(p) for p in self.importance[:3]) or "none"
         bounds = self.bounds.set_index("parameter")
         if bounds.empty:
-            return f"{head}, scattered (no PRIM box reaches density 80%); CART's leading splits: {lead}"
+            return f"{head}, scattered (no PRIM box reaches density 80%){self._splits()}"
         tight = bounds.sort_values("width").head(3)
         quality = f"coverage {self.coverage:.0%}, density {self.density:.0%}"
         if tight["width"].min() > LOOSE and self.holds_share < 0.5:
             return (
                 f"{head}, with no compact region: the PRIM box ({quality}) keeps at least "
-                f"{tight['width'].min():.0%} of every parameter's range; CART's leading splits: {lead}"
+                f"{tight['width'].min():.0%} of every parameter's range{self._splits()}"
             )
         limits = [bound_text(label(p), r.low, r.high, r.sampled_low, r.sampled_high) for p, r in tight.iterrows()]
         where = ", ".join(limits[:-1]) + " and " + limits[-1] if len(limits) > 1 else limits[0]
         shown = f"; its {len(tight)} tightest of {len(bounds)} bounds" if len(bounds) > len(tight) else ""
-        return f"{head}; it holds where {where} (PRIM box: {quality}{shown}); CART's leading splits: {lead}"
+        return f"{head}; it holds where {where} (PRIM box: {quality}{shown})"
+
+    def _splits(self) -> str:
+        lead = " and ".join(label(p) for p in self.importance[:2])
+        return f"; CART splits first on {lead}" if lead else ""
 
 
 def read_regions(folder: Path | None) -> dict[str, Region]:
