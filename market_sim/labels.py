@@ -73,7 +73,7 @@ PER_VENDOR: dict[str, tuple[str, str]] = {
     "open": ("{v} open weights", "0/1"),
 }
 
-# scenario keys (last part) -> label with unit
+# scenario keys -> label with unit: the dotted key, or its last part for per-vendor keys (vendors.<id>.<key>)
 PARAMETERS: dict[str, str] = {
     "developers.count": "simulated developers",
     "researchers.count": "simulated researchers",
