@@ -102,7 +102,7 @@ def test_regions_are_read_with_each_bound_as_a_share_of_its_sampled_range(tmp_pa
     assert "(PRIM box: coverage 90%, density 80%; its 3 tightest of 4 bounds)" in region.sentence()
     region.bounds = loose.iloc[:0]
     assert "scattered (no PRIM box reaches density 80%)" in region.sentence()
-    assert region.sentence().endswith(f"; CART splits first on {nest} and {strength}")  # PRIM draws no region
+    assert region.sentence().endswith(f"; CART ranks {nest} and {strength} most important")  # PRIM draws no region
     assert "CART" not in sentence  # a box says where it holds; CART is left to docs/discovery.md
 
 

@@ -16,6 +16,7 @@ def peeling_figure(region: ClaimRegion, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
 
     from market_sim.plots import save_figure
 
@@ -23,7 +24,9 @@ def peeling_figure(region: ClaimRegion, path: Path) -> None:
     fig, ax = plt.subplots(figsize=(5.2, 4.0))
     if len(traj):
         sc = ax.scatter(traj["coverage"], traj["density"], c=traj["res_dim"], cmap="viridis", s=18)
-        fig.colorbar(sc, ax=ax, label="restricted parameters")
+        bar = fig.colorbar(sc, ax=ax, label="restricted parameters")
+        bar.locator = MaxNLocator(integer=True)  # a count of parameters: whole-number ticks
+        bar.update_ticks()
         ax.scatter(
             [region.box.coverage],
             [region.box.density],

@@ -153,7 +153,7 @@ class Region:
 
     def _splits(self) -> str:
         lead = " and ".join(label(p) for p in self.importance[:2])
-        return f"; CART splits first on {lead}" if lead else ""
+        return f"; CART ranks {lead} most important" if lead else ""
 
 
 def read_regions(folder: Path | None) -> dict[str, Region]:
