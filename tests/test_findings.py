@@ -47,6 +47,16 @@ def test_answer_follows_the_verdicts(verdicts, answer):
         assert "part (2) holds" in text and "part (1a) is mixed" in text and "part (3a) fails" in text
 
 
+def test_answer_names_the_sibling_verdicts_and_their_experiment_only_when_it_differs():
+    entries = [
+        ("commoditization", Verdict("C20", "", "supported", "")),
+        ("commoditization", Verdict("C20-price", "", "supported", "")),
+        ("lock_in", Verdict("C20", "", "depends", "")),
+    ]
+    text = answer_paragraph({"C20": entries}, {}, None)
+    assert "also C20-price supported, C20 depends in lock_in)" in text
+
+
 def test_effect_text_scales_money_and_keeps_units():
     assert effect_text(eff("C24", 1.9e9, 0.6e9)) == "+1.9 [+1.3, +2.5] bn USD"
     assert effect_text(eff("C18", 1.37e8, 3.46e8)) == "+137 [-209, +483] M USD"
@@ -90,7 +100,7 @@ def test_regions_are_read_with_each_bound_as_a_share_of_its_sampled_range(tmp_pa
     assert sentence.index("nest correlation") < sentence.index("community strength")  # tightest bound first
     # each bound one-sided where it reaches the end of the sampled range
     nest, strength = "nest correlation (same weights as substitutes)", "community strength (x default)"
-    assert f"it holds where {nest} in [0.5, 0.9] and {strength} <= 1.9" in sentence
+    assert f"it holds where {nest} in [0.5, 0.9] and {strength} ≤ 1.9" in sentence
     assert read_regions(tmp_path / "missing") == {}
     loose = region.bounds.assign(width=[0.8, 0.95])  # every bound keeps most of its range: no compact region
     region.bounds = loose

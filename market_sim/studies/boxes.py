@@ -54,14 +54,17 @@ class BoxResult:
         return f"{', '.join(parts)} (coverage {self.coverage:.0%}, density {self.density:.0%}, n = {self.n})"
 
 
-def bound_text(name: str, low: float, high: float, space_low: float, space_high: float, digits: int = 3) -> str:
+def bound_text(
+    name: str, low: float, high: float, space_low: float, space_high: float, digits: int = 3, signs=("<=", ">=")
+) -> str:
     """A box's bound on one parameter in words: 'a <= hi' when its low end is the sampled minimum,
-    'a >= lo' when its high end is the sampled maximum, else 'a in [lo, hi]'."""
+    'a >= lo' when its high end is the sampled maximum, else 'a in [lo, hi]' (``signs``: the two
+    comparison signs, e.g. ('≤', '≥') for prose)."""
     lo, hi = f"{low:.{digits}g}", f"{high:.{digits}g}"
     if np.isclose(low, space_low):
-        return f"{name} <= {hi}"
+        return f"{name} {signs[0]} {hi}"
     if np.isclose(high, space_high):
-        return f"{name} >= {lo}"
+        return f"{name} {signs[1]} {lo}"
     return f"{name} in [{lo}, {hi}]"
 
 

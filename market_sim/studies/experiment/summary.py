@@ -146,7 +146,10 @@ class Region:
                 f"{head}, with no compact region: the PRIM box ({quality}) keeps at least "
                 f"{tight['width'].min():.0%} of every parameter's range{self._splits()}"
             )
-        limits = [bound_text(label(p), r.low, r.high, r.sampled_low, r.sampled_high) for p, r in tight.iterrows()]
+        limits = [
+            bound_text(label(p), r.low, r.high, r.sampled_low, r.sampled_high, signs=("≤", "≥"))
+            for p, r in tight.iterrows()
+        ]
         where = ", ".join(limits[:-1]) + " and " + limits[-1] if len(limits) > 1 else limits[0]
         shown = f"; its {len(tight)} tightest of {len(bounds)} bounds" if len(bounds) > len(tight) else ""
         return f"{head}; it holds where {where} (PRIM box: {quality}{shown})"
@@ -260,7 +263,11 @@ def answer_paragraph(verdicts: dict[str, list[tuple[str, Verdict]]], regions: di
         v = next((v for e, v in entries if e == experiment and v.claim == claim), entries[0][1])
         e = headline_effect(v)
         size = f", {effect_text(e)}" if e is not None else ""
-        others = [f"{name}: {w.claim} {w.verdict}" for name, w in entries if w is not v]
+        others = [
+            f"{w.claim} {w.verdict}" + ("" if name == experiment else f" in {name}")
+            for name, w in entries
+            if w is not v
+        ]
         region = f"; {regions[claim].sentence()}" if claim in regions else ""
         sentences.append(
             f"{part} ({claim}): **{v.verdict}** ({label_of(e.outcome) if e else ''}{size}; {where_line(v)}"
