@@ -174,20 +174,22 @@ def tables(game: EmpiricalGame) -> tuple[pd.DataFrame, pd.DataFrame]:
                     "fully_probed": game.fully_probed(prof),
                 }
             )
-        for g in game.gains(prof):
-            devs.append(
-                {
-                    "profile": label,
-                    "player": game.players[g.player],
-                    "from": game.strategies[g.player][prof[g.player]],
-                    "to": game.strategies[g.player][g.strategy],
-                    "gain_bn_usd": g.mean / 1e9,
-                    "ci_low": g.ci_low / 1e9,
-                    "ci_high": g.ci_high / 1e9,
-                    "significant": g.significant,
-                }
-            )
+        devs += [{"profile": label, **deviation_row(game, prof, g)} for g in game.gains(prof)]
     return pd.DataFrame(rows), pd.DataFrame(devs)
+
+
+def deviation_row(game: EmpiricalGame, prof: Profile, g) -> dict:
+    """A unilateral deviation from ``prof`` as deviations.csv and answer.json write it (gain in USD bn)."""
+    i = g.player
+    return {
+        "player": game.players[i],
+        "from": game.strategies[i][prof[i]],
+        "to": game.strategies[i][g.strategy],
+        "gain_bn_usd": g.mean / 1e9,
+        "ci_low": g.ci_low / 1e9,
+        "ci_high": g.ci_high / 1e9,
+        "significant": bool(g.significant),
+    }
 
 
 SHORT = {"always_open": "O", "always_closed": "C", "open_small_only": "S"}
@@ -295,18 +297,7 @@ def answer(game: EmpiricalGame, setup: GameSetup) -> dict:
             "deviation": game.strategies[r.player][r.strategy],
             "significant": bool(r.significant),
         }
-        out["best_deviations"] = [
-            {
-                "player": game.players[i],
-                "from": game.strategies[i][obs[i]],
-                "to": game.strategies[i][g.strategy],
-                "gain_bn_usd": g.mean / 1e9,
-                "ci_low": g.ci_low / 1e9,
-                "ci_high": g.ci_high / 1e9,
-                "significant": bool(g.significant),
-            }
-            for i, g in game.best_deviations(obs).items()
-        ]
+        out["best_deviations"] = [deviation_row(game, obs, g) for g in game.best_deviations(obs).values()]
     return out
 
 
